@@ -1,0 +1,232 @@
+//! The `build-tools` command line: `patch`, `check`.
+//!
+//! Lives in the library so tests can run it in-process; `main.rs` only forwards to [`run`].
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Exit status when everything is fine.
+pub const EXIT_OK: i32 = 0;
+/// Exit status when `check` finds the committed patched copy stale.
+pub const EXIT_STALE: i32 = 1;
+/// Exit status for bad usage, unreadable files and unrepairable documents.
+pub const EXIT_ERROR: i32 = 2;
+
+const USAGE: &str = "\
+build-tools: repair the OneRouter OpenAPI document for progenitor
+
+Usage:
+  build-tools patch INPUT [--out FILE]
+      Repair INPUT and write it as pretty JSON with sorted keys to stdout, or to FILE
+      (written whole or not at all). Every fix is reported on stderr, one line each:
+      fix-name JSON-pointer: old -> new
+  build-tools check [--document FILE] [--patched FILE]
+      Repair the stored document (default openapi/flux-pro.json) in memory and compare it with
+      the committed patched copy (default openapi/flux-pro.patched.json). Exits 1 with a diff
+      when the copy is stale; refresh it with
+      cargo run -p build-tools -- patch openapi/flux-pro.json --out openapi/flux-pro.patched.json
+
+Exit status: 0 success, 1 stale patched copy, 2 bad usage or a document that cannot be repaired.
+";
+
+/// The workspace root, where `openapi/` lives.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("build-tools sits inside the workspace")
+        .to_path_buf()
+}
+
+/// The stored upstream document.
+pub fn stored_document() -> PathBuf {
+    workspace_root().join("openapi/flux-pro.json")
+}
+
+/// The committed repaired copy.
+pub fn patched_document() -> PathBuf {
+    workspace_root().join("openapi/flux-pro.patched.json")
+}
+
+/// Runs the command line with `args` (without the program name) and returns the exit status.
+pub fn run(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    match dispatch(args, out, err) {
+        Ok(code) => code,
+        Err(message) => {
+            let _ = writeln!(err, "error: {message}");
+            EXIT_ERROR
+        }
+    }
+}
+
+fn dispatch(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, String> {
+    let mut args = Args::new(args)?;
+    match args.next_positional().as_deref() {
+        Some("patch") => {
+            let out_file = args.option("--out")?;
+            let input = args.required("INPUT")?;
+            args.finish()?;
+            patch(
+                Path::new(&input),
+                out_file.as_deref().map(Path::new),
+                out,
+                err,
+            )
+        }
+        Some("check") => {
+            let document = args.option("--document")?.map(PathBuf::from);
+            let patched = args.option("--patched")?.map(PathBuf::from);
+            args.finish()?;
+            check(
+                &document.unwrap_or_else(stored_document),
+                &patched.unwrap_or_else(patched_document),
+                out,
+                err,
+            )
+        }
+        Some("help" | "--help" | "-h") => {
+            write!(out, "{USAGE}").map_err(|e| e.to_string())?;
+            Ok(EXIT_OK)
+        }
+        Some(other) => Err(format!("unknown command {other:?}\n\n{USAGE}")),
+        None => Err(format!("a command is required\n\n{USAGE}")),
+    }
+}
+
+fn patch(
+    input: &Path,
+    out_file: Option<&Path>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, String> {
+    let repaired = read_and_repair(input)?;
+    for fix in &repaired.fixes {
+        writeln!(err, "{fix}").map_err(|e| e.to_string())?;
+    }
+    for name in &repaired.unused {
+        writeln!(
+            err,
+            "note: fix `{name}` changed nothing; if upstream mended the defect, delete it"
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    let text = crate::to_canonical_json(&repaired.document);
+    match out_file {
+        Some(path) => write_atomically(path, text.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        None => out.write_all(text.as_bytes()).map_err(|e| e.to_string())?,
+    }
+    Ok(EXIT_OK)
+}
+
+fn check(
+    document: &Path,
+    patched: &Path,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<i32, String> {
+    let expected = crate::to_canonical_json(&read_and_repair(document)?.document);
+    let committed = std::fs::read_to_string(patched)
+        .map_err(|e| format!("cannot read {}: {e}", patched.display()))?;
+    if committed == expected {
+        writeln!(out, "{} is current", patched.display()).map_err(|e| e.to_string())?;
+        return Ok(EXIT_OK);
+    }
+    let diff = similar::TextDiff::from_lines(&committed, &expected);
+    write!(
+        err,
+        "{} is stale: repairing {} now gives\n{}\nrefresh it with: cargo run -p build-tools -- patch {} --out {}\n",
+        patched.display(),
+        document.display(),
+        diff.unified_diff()
+            .context_radius(3)
+            .header("committed", "regenerated"),
+        document.display(),
+        patched.display(),
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(EXIT_STALE)
+}
+
+/// Reads and repairs one document; errors name the file and, for repair errors, the pointer.
+pub fn read_and_repair(path: &Path) -> Result<crate::Repaired, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    crate::repair_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`, so a failure
+/// never leaves a partial file.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file path"))?;
+    let mut tmp_name = OsString::from(".");
+    tmp_name.push(name);
+    tmp_name.push(format!(".{}.tmp", std::process::id()));
+    let tmp = dir.join(tmp_name);
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// A tiny argument reader: positionals in order, `--name VALUE` options anywhere.
+struct Args {
+    items: Vec<String>,
+}
+
+impl Args {
+    fn new(args: Vec<OsString>) -> Result<Self, String> {
+        let items = args
+            .into_iter()
+            .map(|a| {
+                a.into_string()
+                    .map_err(|a| format!("argument {a:?} is not valid UTF-8"))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self { items })
+    }
+
+    fn option(&mut self, name: &str) -> Result<Option<String>, String> {
+        let Some(index) = self.items.iter().position(|a| a == name) else {
+            return Ok(None);
+        };
+        if index + 1 >= self.items.len() {
+            return Err(format!("{name} needs a value"));
+        }
+        let value = self.items.remove(index + 1);
+        self.items.remove(index);
+        Ok(Some(value))
+    }
+
+    fn next_positional(&mut self) -> Option<String> {
+        let index = self
+            .items
+            .iter()
+            .position(|a| !a.starts_with("--") || a == "--help")?;
+        Some(self.items.remove(index))
+    }
+
+    fn required(&mut self, what: &str) -> Result<String, String> {
+        self.next_positional()
+            .ok_or_else(|| format!("{what} is required\n\n{USAGE}"))
+    }
+
+    fn finish(self) -> Result<(), String> {
+        match self.items.first() {
+            None => Ok(()),
+            Some(extra) => Err(format!("unexpected argument {extra:?}\n\n{USAGE}")),
+        }
+    }
+}

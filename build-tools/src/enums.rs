@@ -1,0 +1,120 @@
+//! The generic enum repair.
+//!
+//! Upstream writes string enums by hand and gets them wrong in ways that compile silently:
+//! `["21:9, 16:9, 4:3"]` (one comma-joined member), `["5,", " 6"]` (a stray comma, a leading
+//! space). progenitor either rejects the whole document with a bare `InvalidValue` or, worse,
+//! generates variants that send `"5,"` on the wire. Every string enum anywhere in the document
+//! is therefore split on commas, trimmed and de-duplicated in order; enums that are already
+//! clean are left byte-for-byte alone.
+
+use serde_json::{Map, Value};
+
+use crate::{Fix, RepairError, pointer, walk};
+
+/// Name of this fix in reports.
+pub const FIX: &str = "enum-repair";
+
+/// Repairs every string enum in `document`, appending one [`Fix`] per changed enum.
+///
+/// Errors (with the pointer of the enum or its default) when an enum has no usable member after
+/// cleaning, mixes strings with other values in a `type: string` schema, or has a `default`
+/// that is not one of its members.
+pub fn repair_enums(document: &mut Value, fixes: &mut Vec<Fix>) -> Result<(), RepairError> {
+    walk::keyword_objects(document, "", &mut |object, at| {
+        repair_one(object, at, fixes)
+    })
+}
+
+fn repair_one(
+    object: &mut Map<String, Value>,
+    at: &str,
+    fixes: &mut Vec<Fix>,
+) -> Result<(), RepairError> {
+    let Some(members) = object.get("enum") else {
+        return Ok(());
+    };
+    let enum_at = pointer::child(at, "enum");
+    let declared_string = object.get("type").and_then(Value::as_str) == Some("string");
+    let cleaned = match members {
+        // `"enum": "a, b"` is the comma-joined mistake without even the array around it.
+        Value::String(joined) => clean([joined.as_str()]),
+        Value::Array(items) if items.iter().all(Value::is_string) => {
+            clean(items.iter().filter_map(Value::as_str))
+        }
+        Value::Array(items) => {
+            if declared_string {
+                let (index, bad) = items
+                    .iter()
+                    .enumerate()
+                    .find(|(_, item)| !item.is_string())
+                    .expect("not every item is a string");
+                return Err(RepairError::new(
+                    pointer::child(&enum_at, &index.to_string()),
+                    format!(
+                        "enum member {bad} is not a string, but the schema has type \"string\""
+                    ),
+                ));
+            }
+            // An enum of numbers, booleans or mixed values is not ours to judge.
+            return Ok(());
+        }
+        other => {
+            return Err(RepairError::new(
+                enum_at,
+                format!("enum must be an array of values, found {other}"),
+            ));
+        }
+    };
+    if cleaned.is_empty() {
+        return Err(RepairError::new(
+            enum_at,
+            format!("enum {members} has no usable member once commas and whitespace are removed"),
+        ));
+    }
+    let new = Value::Array(cleaned.iter().cloned().map(Value::String).collect());
+    if let Some(default) = object.get("default") {
+        let is_member = default
+            .as_str()
+            .is_some_and(|d| cleaned.iter().any(|m| m == d));
+        if !is_member {
+            return Err(RepairError::new(
+                pointer::child(at, "default"),
+                format!("default {default} is not one of the enum members {new} (after repair)"),
+            ));
+        }
+    }
+    if object["enum"] != new {
+        let old = object.insert("enum".to_owned(), new.clone());
+        fixes.push(Fix {
+            fix: FIX,
+            pointer: enum_at,
+            old,
+            new: Some(new),
+        });
+    }
+    Ok(())
+}
+
+/// Splits every member on commas, trims the pieces, drops empty ones and repeats, keeping the
+/// first occurrence's position.
+fn clean<'a>(members: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for piece in members.into_iter().flat_map(|m| m.split(',')) {
+        let piece = piece.trim();
+        if !piece.is_empty() && !out.iter().any(|seen| seen == piece) {
+            out.push(piece.to_owned());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean;
+
+    #[test]
+    fn clean_splits_trims_and_dedups_in_order() {
+        assert_eq!(clean(["b, a", " a ", "c,", ",", "b"]), ["b", "a", "c"]);
+        assert!(clean([" , ", ""]).is_empty());
+    }
+}

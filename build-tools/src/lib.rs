@@ -1,0 +1,168 @@
+//! Repairs the OneRouter FLUX OpenAPI document so that progenitor 0.15 can generate a client
+//! from it, and reports every change it makes.
+//!
+//! The repair has two parts:
+//!
+//! * a **generic enum repair** ([`enums`]) that cleans every string enum in the document
+//!   (comma-joined members, stray commas, surrounding whitespace, repeats), and
+//! * **named compatibility fixes** ([`compat`]), each a small function that explains the upstream
+//!   defect it works around.
+//!
+//! The repair is deterministic and idempotent: repairing its own output changes nothing.
+//!
+//! ```
+//! let doc = serde_json::json!({
+//!     "openapi": "3.0.3",
+//!     "info": {"title": "t", "version": "1"},
+//!     "paths": {},
+//!     "components": {"schemas": {"Size": {"type": "string", "enum": ["1:1, 16:9", " 9:16"]}}}
+//! });
+//! let repaired = build_tools::repair(doc).unwrap();
+//! assert_eq!(
+//!     repaired.document["components"]["schemas"]["Size"]["enum"],
+//!     serde_json::json!(["1:1", "16:9", "9:16"])
+//! );
+//! assert_eq!(repaired.fixes.len(), 1);
+//! ```
+
+#![deny(missing_docs)]
+
+pub mod cli;
+pub mod compat;
+pub mod enums;
+pub mod pointer;
+mod walk;
+
+use std::fmt;
+
+use serde_json::Value;
+
+/// A change the repair made to the document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fix {
+    /// Which fix made the change (`enum-repair`, `operation-id`, ...).
+    pub fix: &'static str,
+    /// JSON pointer of the changed value in the document.
+    pub pointer: String,
+    /// The value before the change, `None` when the value was added.
+    pub old: Option<Value>,
+    /// The value after the change, `None` when the value was removed.
+    pub new: Option<Value>,
+}
+
+impl fmt::Display for Fix {
+    /// One line: `fix pointer: old -> new`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let show = |v: &Option<Value>| match v {
+            Some(v) => v.to_string(),
+            None => "(absent)".to_owned(),
+        };
+        write!(
+            f,
+            "{} {}: {} -> {}",
+            self.fix,
+            pointer::display(&self.pointer),
+            show(&self.old),
+            show(&self.new)
+        )
+    }
+}
+
+/// Why a document could not be repaired.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {reason}", pointer::display(pointer))]
+pub struct RepairError {
+    /// JSON pointer of the offending value.
+    pub pointer: String,
+    /// What is wrong there and, where it helps, what to do.
+    pub reason: String,
+}
+
+impl RepairError {
+    pub(crate) fn new(pointer: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self {
+            pointer: pointer.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The outcome of [`repair`].
+#[derive(Debug, Clone)]
+pub struct Repaired {
+    /// The repaired document.
+    pub document: Value,
+    /// Every change, in the order the fixes ran.
+    pub fixes: Vec<Fix>,
+    /// Named compatibility fixes that changed nothing: upstream may have mended the defect, so
+    /// the fix is a candidate for deletion.
+    pub unused: Vec<&'static str>,
+}
+
+/// Repairs `document`: the generic enum repair first, then every named compatibility fix.
+///
+/// Returns the first problem that cannot be repaired, with its JSON pointer.
+pub fn repair(mut document: Value) -> Result<Repaired, RepairError> {
+    if !document.is_object() {
+        return Err(RepairError::new(
+            "",
+            "an OpenAPI document must be a JSON object",
+        ));
+    }
+    let mut fixes = Vec::new();
+    enums::repair_enums(&mut document, &mut fixes)?;
+    let mut unused = Vec::new();
+    for (name, fix) in compat::FIXES {
+        let before = fixes.len();
+        fix(&mut document, &mut fixes)?;
+        if fixes.len() == before {
+            unused.push(*name);
+        }
+    }
+    Ok(Repaired {
+        document,
+        fixes,
+        unused,
+    })
+}
+
+/// Parses `text` as JSON and repairs it; a syntax error is reported with its line and column.
+pub fn repair_str(text: &str) -> Result<Repaired, RepairError> {
+    let document: Value = serde_json::from_str(text).map_err(|e| {
+        RepairError::new(
+            "",
+            format!(
+                "not valid JSON at line {} column {}: {e}",
+                e.line(),
+                e.column()
+            ),
+        )
+    })?;
+    repair(document)
+}
+
+/// Renders a document as pretty JSON with object keys sorted, ending in a newline: the form of
+/// the committed patched copy, stable whatever order the input had.
+pub fn to_canonical_json(document: &Value) -> String {
+    let mut text =
+        serde_json::to_string_pretty(&sorted(document)).expect("a Value always serializes");
+    text.push('\n');
+    text
+}
+
+fn sorted(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), sorted(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
+}

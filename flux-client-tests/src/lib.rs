@@ -1,0 +1,1 @@
+//! Integration tests of the generated flux client: see tests/it.

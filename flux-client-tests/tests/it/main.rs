@@ -1,0 +1,3 @@
+//! One integration-test binary; a module per concern.
+
+mod generated_types;

@@ -3,3 +3,6 @@
 mod generated;
 
 pub use generated::*;
+
+#[cfg(feature = "mock")]
+pub mod mock;

@@ -1,3 +1,5 @@
 //! One integration-test binary; a module per concern.
 
 mod generated_types;
+mod mock_api;
+mod mock_support;

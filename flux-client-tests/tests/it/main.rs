@@ -3,3 +3,4 @@
 mod generated_types;
 mod mock_api;
 mod mock_support;
+mod mock_validation;

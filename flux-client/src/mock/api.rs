@@ -79,7 +79,12 @@ fn json_response(status: u16, value: &Value) -> Response<Body> {
     response
 }
 
-fn error_response(status: u16, message: &str, type_: &str, param: Option<&str>) -> Response<Body> {
+pub(crate) fn error_response(
+    status: u16,
+    message: &str,
+    type_: &str,
+    param: Option<&str>,
+) -> Response<Body> {
     json_response(status, &error_body(status, message, type_, param))
 }
 

@@ -57,7 +57,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -385,16 +385,9 @@ impl Shared {
     /// Reads and records a request, then answers it as `listener`.
     async fn answer(&self, listener: Listener, request: http::Request<Incoming>) -> Answer {
         let (parts, body) = request.into_parts();
-        let body: Result<Bytes, _> = Limited::new(body, MAX_REQUEST_BODY)
-            .collect()
-            .await
-            .map(|collected| collected.to_bytes());
-        let too_large = matches!(&body, Err(e) if e.downcast_ref::<LengthLimitError>().is_some());
-        let body = match body {
-            Ok(body) => body,
-            Err(_) if too_large => Bytes::new(),
+        let Some((body, too_large)) = read_body(body).await else {
             // The client went away while sending.
-            Err(_) => return Err(Abort),
+            return Err(Abort);
         };
         self.recorder.record(RecordedRequest {
             listener,
@@ -408,13 +401,12 @@ impl Shared {
             let message = format!(
                 "The request body is larger than the mock's limit of {MAX_REQUEST_BODY} bytes."
             );
-            let (status, value) = (
+            return Ok(api::error_response(
                 413,
-                api::error_body(413, &message, "invalid_request_error", None),
-            );
-            let mut response = http::Response::new(body::full(value.to_string()));
-            *response.status_mut() = http::StatusCode::from_u16(status).unwrap_or_default();
-            return Ok(response);
+                &message,
+                "invalid_request_error",
+                None,
+            ));
         }
         match listener {
             Listener::Api => api::handle(self, &parts, &body).await,
@@ -422,5 +414,30 @@ impl Shared {
                 image_host::handle(&self.images, listener, &self.redirect_base_url, &parts).await
             }
         }
+    }
+}
+
+/// Reads a request body, keeping at most [`MAX_REQUEST_BODY`] bytes; the rest of a larger one is
+/// read and dropped (up to 16 times the limit), so the client can read the 413 instead of
+/// meeting a reset connection. `None` if the body fails or is larger still.
+async fn read_body(mut body: Incoming) -> Option<(Bytes, bool)> {
+    let mut kept = Vec::new();
+    let mut total = 0usize;
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.ok()?.into_data() else {
+            continue;
+        };
+        total += data.len();
+        if total > 16 * MAX_REQUEST_BODY {
+            return None;
+        }
+        if total <= MAX_REQUEST_BODY {
+            kept.extend_from_slice(&data);
+        }
+    }
+    if total > MAX_REQUEST_BODY {
+        Some((Bytes::new(), true))
+    } else {
+        Some((Bytes::from(kept), false))
     }
 }

@@ -2,5 +2,6 @@
 
 mod generated_types;
 mod mock_api;
+mod mock_faults;
 mod mock_support;
 mod mock_validation;

@@ -2,6 +2,9 @@
 
 mod generated_types;
 mod mock_api;
+mod mock_conformance;
 mod mock_faults;
+mod mock_server;
 mod mock_support;
+mod mock_tls;
 mod mock_validation;

@@ -30,6 +30,7 @@
 pub mod cli;
 pub mod compat;
 pub mod enums;
+pub mod generate;
 pub mod pointer;
 mod walk;
 

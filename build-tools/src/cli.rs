@@ -100,7 +100,7 @@ fn dispatch(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> Re
             let old = args.required("OLD")?;
             let new = args.required("NEW")?;
             args.finish()?;
-            diff(Path::new(&old), Path::new(&new), json, out, err)
+            diff(Path::new(&old), Path::new(&new), json, out)
         }
         Some("help" | "--help" | "-h") => {
             write!(out, "{USAGE}").map_err(|e| e.to_string())?;
@@ -166,13 +166,7 @@ fn check(
     Ok(EXIT_STALE)
 }
 
-fn diff(
-    old: &Path,
-    new: &Path,
-    json: bool,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Result<i32, String> {
+fn diff(old: &Path, new: &Path, json: bool, out: &mut dyn Write) -> Result<i32, String> {
     let old_doc = read_and_repair(old)?;
     let new_doc = read_and_repair(new)?;
     let changes = crate::diff::diff(&old_doc.document, &new_doc.document);

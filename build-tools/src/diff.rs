@@ -716,18 +716,18 @@ impl<'a> Differ<'a> {
             }
         }
         for key in ["allOf", "anyOf", "oneOf"] {
-            if let (Some(Value::Array(os)), Some(Value::Array(ns))) = (old.get(key), new.get(key)) {
-                if os.len() == ns.len() {
-                    for (i, (os, ns)) in os.iter().zip(ns).enumerate() {
-                        let index = i.to_string();
-                        self.schema(
-                            os,
-                            pointer::child(&pointer::child(&old_at, key), &index),
-                            ns,
-                            pointer::child(&pointer::child(&new_at, key), &index),
-                            side,
-                        );
-                    }
+            if let (Some(Value::Array(os)), Some(Value::Array(ns))) = (old.get(key), new.get(key))
+                && os.len() == ns.len()
+            {
+                for (i, (os, ns)) in os.iter().zip(ns).enumerate() {
+                    let index = i.to_string();
+                    self.schema(
+                        os,
+                        pointer::child(&pointer::child(&old_at, key), &index),
+                        ns,
+                        pointer::child(&pointer::child(&new_at, key), &index),
+                        side,
+                    );
                 }
             }
         }
@@ -1033,12 +1033,15 @@ fn describe_operation(op: &Operation) -> Value {
     }
 }
 
+/// A parameter's `(in, name)`, which identifies it.
+type ParameterKey = (String, String);
+
+/// A parameter with its pointer.
+type Located<'v> = (String, &'v Value);
+
 /// Parameters of an operation, with its path item's, keyed by `(in, name)`.
-fn parameters_of<'v>(
-    doc: &'v Value,
-    op: &Operation<'v>,
-) -> Vec<((String, String), (String, &'v Value))> {
-    let mut out: Vec<((String, String), (String, &Value))> = Vec::new();
+fn parameters_of<'v>(doc: &'v Value, op: &Operation<'v>) -> Vec<(ParameterKey, Located<'v>)> {
+    let mut out: Vec<(ParameterKey, Located<'v>)> = Vec::new();
     let item_at = op.at.rsplit_once('/').map_or("", |(item, _)| item);
     for (holder, holder_at) in [(op.item, item_at), (op.op, op.at.as_str())] {
         let Some(Value::Array(params)) = holder.get("parameters") else {
@@ -1071,7 +1074,7 @@ fn is_required(param: &Value) -> bool {
     param.get("required") == Some(&Value::Bool(true))
 }
 
-fn describe_parameter((location, name): &(String, String), param: &Value) -> String {
+fn describe_parameter((location, name): &ParameterKey, param: &Value) -> String {
     format!(
         "{} {location} parameter {name}",
         optionality(!is_required(param))

@@ -698,9 +698,10 @@ impl<'a> Differ<'a> {
                 Verdict::Breaking,
                 Surface::Api,
             );
-        } else {
-            self.enum_values(old, &old_at, new, &new_at);
+            // What lies inside belongs to another type now: listing it would only repeat this.
+            return;
         }
+        self.enum_values(old, &old_at, new, &new_at);
         self.properties(old, &old_at, new, &new_at, side);
         for key in ["items", "additionalProperties", "not"] {
             if let (Some(os @ Value::Object(_)), Some(ns @ Value::Object(_))) =

@@ -270,6 +270,25 @@ fn type_changes_are_breaking() {
 }
 
 #[test]
+fn an_object_turned_into_a_string_is_one_type_change() {
+    let old = pair(
+        json!({"options": {"type": "object", "properties": {"a": {"type": "string"}}}}),
+        json!({}),
+    );
+    let new = pair(json!({"options": {"type": "string"}}), json!({}));
+    let change = only(
+        &changes(old, new),
+        Kind::TypeChanged,
+        Verdict::Breaking,
+        &format!("{BODY}/properties/options"),
+    );
+    assert_eq!(
+        (change.old, change.new),
+        (Some(json!("object")), Some(json!("string")))
+    );
+}
+
+#[test]
 fn enum_values_added_are_compatible_on_both_sides_removed_are_breaking() {
     let size = |values: Value| json!({"size": {"type": "string", "enum": values}});
     let old = pair(size(json!(["1:1", "16:9"])), size(json!(["1:1", "16:9"])));

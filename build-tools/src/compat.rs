@@ -525,10 +525,10 @@ pub fn leave_request_defaults_to_the_server(
                 new: None,
             });
         }
-        if let Some(Value::String(target)) = schema.get("$ref") {
-            if let Some(local) = target.strip_prefix('#') {
-                schemas.push(local.to_owned());
-            }
+        if let Some(Value::String(target)) = schema.get("$ref")
+            && let Some(local) = target.strip_prefix('#')
+        {
+            schemas.push(local.to_owned());
         }
         for (key, child) in schema.iter() {
             match (key.as_str(), child) {

@@ -8,6 +8,10 @@ use serde_json::{Map, Value};
 
 use crate::{RepairError, pointer};
 
+/// What [`keyword_objects`] calls on each keyword object, with its pointer.
+pub(crate) type Visitor<'a> =
+    dyn FnMut(&mut Map<String, Value>, &str) -> Result<(), RepairError> + 'a;
+
 /// Keys whose object value maps names to keyword objects.
 const NAME_MAPS: &[&str] = &[
     "properties",
@@ -46,7 +50,7 @@ const LITERALS: &[&str] = &[
 pub(crate) fn keyword_objects(
     value: &mut Value,
     at: &str,
-    visit: &mut dyn FnMut(&mut Map<String, Value>, &str) -> Result<(), RepairError>,
+    visit: &mut Visitor<'_>,
 ) -> Result<(), RepairError> {
     walk(value, at, false, visit)
 }
@@ -55,7 +59,7 @@ fn walk(
     value: &mut Value,
     at: &str,
     name_map: bool,
-    visit: &mut dyn FnMut(&mut Map<String, Value>, &str) -> Result<(), RepairError>,
+    visit: &mut Visitor<'_>,
 ) -> Result<(), RepairError> {
     match value {
         Value::Object(map) if name_map => {

@@ -1,0 +1,149 @@
+//! Generation of the client source from a repaired document with progenitor 0.15, as
+//! `flux-client/build.rs` runs it. Here rather than in `build.rs` so tests can generate from
+//! hand-made documents.
+
+use progenitor::{GenerationSettings, Generator, InterfaceStyle, TypePatch};
+use serde_json::Value;
+use syn::visit_mut::VisitMut;
+
+/// Readable names for the generated types that progenitor would name after their position
+/// (`CreateImageBodySize`). A name that no longer matches a generated type is an error, so a
+/// renamed upstream field cannot silently bring the positional names back.
+pub const RENAMES: &[(&str, &str)] = &[
+    ("CreateImageBodySize", "AspectRatio"),
+    ("CreateImageBodySafetyTolerance", "SafetyTolerance"),
+    ("CreateImageBodyOutputFormat", "OutputFormat"),
+    ("CreateImageResponseDataItem", "ImageData"),
+];
+
+/// Generates the client's Rust source from a repaired document.
+///
+/// Errors name the JSON pointer when the document is not OpenAPI 3.0 as progenitor reads it,
+/// and the type when a rename in [`RENAMES`] no longer applies.
+pub fn generate_client(repaired: &Value) -> Result<String, String> {
+    let spec: openapiv3::OpenAPI = serde_path_to_error::deserialize(repaired).map_err(|e| {
+        let (at, reason) = locate_deeper(repaired)
+            .unwrap_or_else(|| (json_pointer(e.path()), e.inner().to_string()));
+        format!(
+            "{}: the repaired document is not OpenAPI 3.0 as progenitor reads it: {reason}",
+            crate::pointer::display(&at),
+        )
+    })?;
+
+    let mut settings = GenerationSettings::new();
+    settings
+        .with_interface(InterfaceStyle::Builder)
+        .with_derive("schemars::JsonSchema")
+        .with_derive("PartialEq");
+    for (from, to) in RENAMES {
+        settings.with_patch(from, TypePatch::default().with_rename(to));
+    }
+    let tokens = Generator::new(&settings)
+        .generate_tokens(&spec)
+        .map_err(|e| {
+            format!(
+                "progenitor cannot generate a client from the repaired document: {e} \
+             (`cargo run -p build-tools -- patch <document>` shows what progenitor was given)"
+            )
+        })?;
+
+    let mut file: syn::File =
+        syn::parse2(tokens).map_err(|e| format!("progenitor produced invalid Rust: {e}"))?;
+    let mut marker = NonExhaustive::default();
+    marker.visit_file_mut(&mut file);
+    for (from, to) in RENAMES {
+        if !marker.types.iter().any(|t| t == to) {
+            return Err(format!(
+                "no generated type is named {from} any more, so it cannot be renamed {to}; \
+                 update RENAMES in build-tools/src/generate.rs (types generated now: {})",
+                marker.types.join(", ")
+            ));
+        }
+    }
+    Ok(prettyplease::unparse(&file))
+}
+
+/// Marks every generated type in `mod types` `#[non_exhaustive]`, so that a new value or field
+/// in the next document is a compatible change for programs that use the crate; construction
+/// goes through the generated builders.
+#[derive(Default)]
+struct NonExhaustive {
+    in_types: bool,
+    types: Vec<String>,
+}
+
+impl VisitMut for NonExhaustive {
+    fn visit_item_mod_mut(&mut self, module: &mut syn::ItemMod) {
+        let outer = self.in_types;
+        self.in_types = module.ident == "types";
+        syn::visit_mut::visit_item_mod_mut(self, module);
+        self.in_types = outer;
+    }
+
+    fn visit_item_enum_mut(&mut self, item: &mut syn::ItemEnum) {
+        if self.in_types {
+            self.types.push(item.ident.to_string());
+            item.attrs.push(syn::parse_quote!(#[non_exhaustive]));
+        }
+    }
+
+    fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
+        if self.in_types && matches!(item.fields, syn::Fields::Named(_)) {
+            self.types.push(item.ident.to_string());
+            item.attrs.push(syn::parse_quote!(#[non_exhaustive]));
+        }
+    }
+}
+
+/// serde cannot track paths through the flattened maps of `openapiv3` (`paths`, `responses`),
+/// so an error there names only `/paths`. Deserializing operation by operation, and response by
+/// response, finds the pointer a person needs.
+fn locate_deeper(document: &Value) -> Option<(String, String)> {
+    fn parse<T: serde::de::DeserializeOwned>(value: &Value, at: &str) -> Option<(String, String)> {
+        serde_path_to_error::deserialize::<_, T>(value)
+            .err()
+            .map(|e| {
+                (
+                    format!("{at}{}", json_pointer(e.path())),
+                    e.inner().to_string(),
+                )
+            })
+    }
+    for (path, item) in document.get("paths")?.as_object()? {
+        let item_at = crate::pointer::child("/paths", path);
+        for (method, operation) in item.as_object()? {
+            let at = crate::pointer::child(&item_at, method);
+            let Some(responses) = operation.get("responses").and_then(Value::as_object) else {
+                continue;
+            };
+            for (code, response) in responses {
+                let at = crate::pointer::child(&crate::pointer::child(&at, "responses"), code);
+                if let Some(found) =
+                    parse::<openapiv3::ReferenceOr<openapiv3::Response>>(response, &at)
+                {
+                    return Some(found);
+                }
+            }
+            if method != "parameters"
+                && method != "summary"
+                && method != "description"
+                && let Some(found) = parse::<openapiv3::Operation>(operation, &at)
+            {
+                return Some(found);
+            }
+        }
+    }
+    None
+}
+
+fn json_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    path.iter()
+        .map(|segment| match segment {
+            Segment::Seq { index } => crate::pointer::child("", &index.to_string()),
+            Segment::Map { key } => crate::pointer::child("", key),
+            Segment::Enum { variant } => crate::pointer::child("", variant),
+            Segment::Unknown => "/?".to_owned(),
+        })
+        .collect()
+}

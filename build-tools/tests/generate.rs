@@ -1,0 +1,80 @@
+//! Generation from the stored document and from new versions of it.
+
+use build_tools::{generate::generate_client, repair};
+use serde_json::{Value, json};
+
+const STORED: &str = include_str!("../../openapi/flux-pro.json");
+
+fn stored() -> Value {
+    serde_json::from_str(STORED).unwrap()
+}
+
+#[test]
+fn the_stored_document_generates_the_named_client() {
+    let source = generate_client(&repair(stored()).unwrap().document).unwrap();
+    for item in [
+        "pub fn create_image(&self)",
+        "pub enum AspectRatio",
+        "pub enum SafetyTolerance",
+        "pub enum OutputFormat",
+        "pub struct ImageData",
+        "pub struct CreateImageBody",
+        "Error<types::ErrorBody>",
+    ] {
+        assert!(source.contains(item), "missing {item}");
+    }
+    assert!(!source.contains("CreateImageBodySize"));
+    assert!(
+        !source.contains("authorization"),
+        "the key must not be an argument"
+    );
+    assert!(source.contains("#[non_exhaustive]\n    pub enum AspectRatio"));
+}
+
+#[test]
+fn a_new_version_with_another_operation_and_new_malformed_enums_generates() {
+    let mut doc = stored();
+    doc["paths"]["/v1/images/generations"]["post"]["requestBody"]["content"]["application/json"]
+        ["schema"]["properties"]["style"] =
+        json!({"type": "string", "enum": ["photo, anime ", "photo"], "default": "photo"});
+    doc["paths"]["/v1/images/{image_id}"] = json!({"get": {
+        "parameters": [
+            {"name": "Authorization", "in": "header", "required": true, "schema": {"type": "string"}},
+            {"name": "image_id", "in": "path", "required": true, "schema": {"type": "string"}}
+        ],
+        "responses": {"200": {"description": "", "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"status": {"type": "string", "enum": ["queued,done"]}}
+        }}}}}
+    }});
+    let source = generate_client(&repair(doc).unwrap().document).unwrap();
+    assert!(source.contains("pub fn get_v1_images_by_image_id(&self)"));
+    assert!(source.contains("#[serde(rename = \"anime\")]"));
+    assert!(source.contains("#[serde(rename = \"done\")]"));
+    syn::parse_file(&source).unwrap();
+}
+
+#[test]
+fn a_renamed_upstream_field_is_reported_with_the_rename_to_update() {
+    let mut doc = stored();
+    let props = doc
+        .pointer_mut("/paths/~1v1~1images~1generations/post/requestBody/content/application~1json/schema/properties")
+        .unwrap()
+        .as_object_mut()
+        .unwrap();
+    let size = props.remove("size").unwrap();
+    props.insert("aspect_ratio".to_owned(), size);
+    let err = generate_client(&repair(doc).unwrap().document).unwrap_err();
+    assert!(err.contains("CreateImageBodySize"), "{err}");
+    assert!(err.contains("CreateImageBodyAspectRatio"), "{err}");
+}
+
+#[test]
+fn a_document_progenitor_cannot_read_names_the_pointer() {
+    let mut doc = repair(stored()).unwrap().document;
+    doc["paths"]["/v1/images/generations"]["post"]["responses"]["200"]["description"] = json!(5);
+    let err = generate_client(&doc).unwrap_err();
+    assert!(
+        err.starts_with("/paths/~1v1~1images~1generations/post/responses/200"),
+        "{err}"
+    );
+}

@@ -141,8 +141,8 @@ pub(crate) async fn handle(
         return answer_with_fault(shared, fault);
     }
 
-    if let Err(response) = check_auth(shared, &parts.headers) {
-        return Ok(response);
+    if let Some(refusal) = auth_refusal(shared, &parts.headers) {
+        return Ok(refusal);
     }
     let request: Value = match serde_json::from_slice(request_body) {
         Ok(value) => value,
@@ -238,10 +238,11 @@ fn image_mode(faults: &[Fault]) -> ImageMode {
     mode
 }
 
-/// `Authorization: <key>` (as OneRouter documents) and `Authorization: Bearer <key>` are accepted.
-fn check_auth(shared: &Shared, headers: &http::HeaderMap) -> Result<(), Response<Body>> {
+/// The 401 for a request without the key. `Authorization: <key>` (as OneRouter documents) and
+/// `Authorization: Bearer <key>` are accepted.
+fn auth_refusal(shared: &Shared, headers: &http::HeaderMap) -> Option<Response<Body>> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Err(error_response(
+        return Some(error_response(
             401,
             "Missing API key: pass it in the Authorization header.",
             "authentication_error",
@@ -250,11 +251,7 @@ fn check_auth(shared: &Shared, headers: &http::HeaderMap) -> Result<(), Response
     };
     let value = value.to_str().unwrap_or_default().trim();
     let key = value.strip_prefix("Bearer ").unwrap_or(value).trim();
-    if key == shared.api_key {
-        Ok(())
-    } else {
-        Err(documented_response(401))
-    }
+    (key != shared.api_key).then(|| documented_response(401))
 }
 
 /// A plausible success body, which the faults that break an answer on the wire cut short.

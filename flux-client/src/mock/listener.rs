@@ -97,7 +97,7 @@ where
     H: Fn(http::Request<Incoming>) -> F + Clone + Send + Sync + 'static,
     F: Future<Output = Answer> + Send + 'static,
 {
-    let service = service_fn(move |request| handler(request));
+    let service = service_fn(handler);
     let connection =
         hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(io), service);
     tokio::pin!(connection);

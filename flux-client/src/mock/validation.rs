@@ -47,29 +47,48 @@ pub(crate) fn check_request(body: &Value) -> Result<(), Invalid> {
     }
 }
 
+/// The error body's `param` (the top-level field at fault, if any) and a message naming the
+/// field by its dotted path, such as `Invalid 'size': "5:4" is not one of "21:9", ...`.
 fn describe(error: &ValidationError<'_>) -> Invalid {
-    let mut segments = error.instance_path().segments();
-    let field = segments.next().map(|s| s.to_string());
-    let path = error.instance_path().as_str().to_owned();
-    match error.kind() {
+    let field = error
+        .instance_path()
+        .segments()
+        .next()
+        .map(|s| s.to_string());
+    let name = match &field {
+        Some(_) => error
+            .instance_path()
+            .as_str()
+            .trim_start_matches('/')
+            .replace('/', "."),
+        None => "body".to_owned(),
+    };
+    let message = match error.kind() {
         ValidationErrorKind::Required { property } => {
-            let property = property.as_str().map(str::to_owned).unwrap_or_default();
-            let param = field.unwrap_or_else(|| property.clone());
-            Invalid {
-                message: format!("Missing required parameter: '{property}'."),
-                param: Some(param),
-            }
-        }
-        _ => {
-            let name = match &field {
-                Some(_) => path.trim_start_matches('/').replace('/', "."),
-                None => "body".to_owned(),
+            let property = property.as_str().unwrap_or_default().to_owned();
+            let message = format!("Missing required parameter: '{property}'.");
+            // A missing top-level field is the field at fault.
+            return Invalid {
+                param: field.or(Some(property)),
+                message,
             };
-            Invalid {
-                message: format!("Invalid '{name}': {error}."),
-                param: field,
-            }
         }
+        ValidationErrorKind::Enum { options } => {
+            let allowed: Vec<String> = options
+                .as_array()
+                .map(|values| values.iter().map(Value::to_string).collect())
+                .unwrap_or_default();
+            format!(
+                "Invalid '{name}': {} is not one of {}.",
+                error.instance(),
+                allowed.join(", ")
+            )
+        }
+        _ => format!("Invalid '{name}': {error}."),
+    };
+    Invalid {
+        param: field,
+        message,
     }
 }
 
@@ -100,7 +119,11 @@ mod tests {
         let bad_enum =
             check_request(&json!({"model": "m", "prompt": "p", "size": "5:4"})).unwrap_err();
         assert_eq!(bad_enum.param.as_deref(), Some("size"));
-        assert!(bad_enum.message.contains("'size'") && bad_enum.message.contains("5:4"));
+        assert_eq!(
+            bad_enum.message,
+            "Invalid 'size': \"5:4\" is not one of \"21:9\", \"16:9\", \"4:3\", \"3:2\", \
+             \"1:1\", \"2:3\", \"3:4\", \"9:16\", \"9:21\"."
+        );
 
         let bad_type =
             check_request(&json!({"model": "m", "prompt": "p", "n": "two"})).unwrap_err();

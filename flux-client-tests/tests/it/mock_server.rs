@@ -103,3 +103,11 @@ async fn dropping_the_server_stops_it() {
     }
     assert!(refused);
 }
+
+#[test]
+fn the_server_can_be_shared_across_tasks() {
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+    assert_send_sync::<MockServer>();
+    assert_send_sync::<flux_client::mock::RecordedRequest>();
+    assert_send_sync::<flux_client::mock::Fault>();
+}

@@ -58,6 +58,9 @@ pub use config::{
 };
 pub use error::{Error, Result};
 pub use generated::*;
+pub use http::http_client_builder;
 pub use images::{Image, ImageFormat, Images};
 pub use request::GenerateRequest;
 pub use retry::RetryPolicy;
+/// The `reqwest` this crate is built with, for [`FluxClientBuilder::http_client`].
+pub use reqwest;

@@ -1,3 +1,9 @@
 //! One integration-test binary; a module per concern.
 
 mod generated_types;
+mod layer_common;
+mod layer_errors;
+mod layer_images;
+mod layer_retry;
+mod layer_validation;
+mod layer_wire;

@@ -158,7 +158,8 @@ impl Config {
 /// Parses and checks a base URL: http(s), a host, and plain HTTP only to loopback unless allowed.
 pub(crate) fn parse_base_url(text: &str, allow_insecure_http: bool) -> Result<Url> {
     let field = "base_url";
-    let url = Url::parse(text.trim()).map_err(|e| Error::config(field, format!("is not a URL: {e}")))?;
+    let url =
+        Url::parse(text.trim()).map_err(|e| Error::config(field, format!("is not a URL: {e}")))?;
     match url.scheme() {
         "https" => {}
         "http" if allow_insecure_http || is_loopback(&url) => {}

@@ -77,8 +77,7 @@ impl Images {
     /// the images' order. Stops at the first failure; files already saved stay.
     pub async fn save_all_in(&self, dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
         let dir = dir.as_ref();
-        futures_util::future::try_join_all(self.images.iter().map(|image| image.save_in(dir)))
-            .await
+        futures_util::future::try_join_all(self.images.iter().map(|image| image.save_in(dir))).await
     }
 }
 
@@ -212,7 +211,10 @@ impl fmt::Debug for Image {
             .field("url", &self.url)
             .field(
                 "b64_json",
-                &self.b64_json.as_ref().map(|d| format!("<{} base64 chars>", d.len())),
+                &self
+                    .b64_json
+                    .as_ref()
+                    .map(|d| format!("<{} base64 chars>", d.len())),
             )
             .field("revised_prompt", &self.revised_prompt)
             .finish()

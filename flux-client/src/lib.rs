@@ -61,6 +61,6 @@ pub use generated::*;
 pub use http::http_client_builder;
 pub use images::{Image, ImageFormat, Images};
 pub use request::GenerateRequest;
-pub use retry::RetryPolicy;
 /// The `reqwest` this crate is built with, for [`FluxClientBuilder::http_client`].
 pub use reqwest;
+pub use retry::RetryPolicy;

@@ -198,7 +198,10 @@ impl<'a> GenerateRequest<'a> {
         if self.prompt.trim().is_empty() {
             return Err(Error::invalid("prompt", "is empty"));
         }
-        let model = self.model.as_deref().unwrap_or(self.client.config().model());
+        let model = self
+            .model
+            .as_deref()
+            .unwrap_or(self.client.config().model());
         if model.trim().is_empty() {
             return Err(Error::invalid("model", "is empty"));
         }
@@ -243,8 +246,7 @@ impl<'a> GenerateRequest<'a> {
 
 fn check_image_url(text: &str) -> Result<()> {
     let field = "image_url";
-    let url =
-        Url::parse(text).map_err(|e| Error::invalid(field, format!("is not a URL: {e}")))?;
+    let url = Url::parse(text).map_err(|e| Error::invalid(field, format!("is not a URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(Error::invalid(
             field,

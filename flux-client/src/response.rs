@@ -33,7 +33,7 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 pub(crate) fn classify(
     result: Generated,
     head: Option<(StatusCode, HeaderMap)>,
-) -> Result<(CreateImageResponse, Option<String>), Failure> {
+) -> Result<(CreateImageResponse, Option<String>), Box<Failure>> {
     use progenitor_client::Error as G;
     let error = match result {
         Ok(value) => {
@@ -42,7 +42,7 @@ pub(crate) fn classify(
         }
         Err(error) => error,
     };
-    Err(match error {
+    Err(Box::new(match error {
         G::ErrorResponse(value) => {
             let status = value.status();
             let headers = value.headers().clone();
@@ -62,7 +62,7 @@ pub(crate) fn classify(
         }
         G::InvalidRequest(reason) => final_failure(Error::invalid("body", reason)),
         G::Custom(reason) => final_failure(Error::Connection { reason }),
-    })
+    }))
 }
 
 fn final_failure(error: Error) -> Failure {

@@ -197,7 +197,7 @@ pub(crate) async fn run<T, F, Fut>(
 ) -> Result<T>
 where
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, Failure>>,
+    Fut: Future<Output = Result<T, Box<Failure>>>,
 {
     let started = Instant::now();
     let deadline = started + policy.deadline;
@@ -221,7 +221,8 @@ where
             .await;
         let failure = match outcome {
             Ok(Ok(value)) => return Ok(value),
-            Ok(Err(mut failure)) => {
+            Ok(Err(failure)) => {
+                let mut failure = *failure;
                 if let Error::Timeout { elapsed } = &mut failure.error {
                     *elapsed = started.elapsed();
                 }
@@ -303,10 +304,26 @@ mod tests {
             class,
             retry_after: None,
         };
-        assert!(policy.wait_before(1, &failure(Class::ConnectFailed)).is_some());
-        assert!(policy.wait_before(1, &failure(Class::Status(429))).is_some());
-        assert!(policy.wait_before(1, &failure(Class::Status(503))).is_some());
-        assert!(policy.wait_before(3, &failure(Class::Status(503))).is_none());
+        assert!(
+            policy
+                .wait_before(1, &failure(Class::ConnectFailed))
+                .is_some()
+        );
+        assert!(
+            policy
+                .wait_before(1, &failure(Class::Status(429)))
+                .is_some()
+        );
+        assert!(
+            policy
+                .wait_before(1, &failure(Class::Status(503)))
+                .is_some()
+        );
+        assert!(
+            policy
+                .wait_before(3, &failure(Class::Status(503)))
+                .is_none()
+        );
         for class in [
             Class::Interrupted,
             Class::Timeout,
@@ -314,7 +331,10 @@ mod tests {
             Class::Status(502),
             Class::Final,
         ] {
-            assert!(policy.wait_before(1, &failure(class)).is_none(), "{class:?}");
+            assert!(
+                policy.wait_before(1, &failure(class)).is_none(),
+                "{class:?}"
+            );
         }
     }
 }

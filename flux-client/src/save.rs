@@ -6,6 +6,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use reqwest::Url;
 use tokio::io::AsyncWriteExt;
+use tracing::Instrument;
 
 use crate::error::{Error, Result};
 use crate::images::ImageFormat;
@@ -82,15 +83,19 @@ impl Downloader {
             return Err(Error::Download {
                 host,
                 status: None,
-                reason: format!("only http(s) image URLs are fetched, not `{}:`", url.scheme()),
+                reason: format!(
+                    "only http(s) image URLs are fetched, not `{}:`",
+                    url.scheme()
+                ),
             });
         }
-        let _span = tracing::info_span!("flux.download", host = %host).entered();
+        let span = tracing::info_span!("flux.download", host = %host);
         let response = self
             .http
             .get(url)
             .timeout(self.timeout)
             .send()
+            .instrument(span)
             .await
             .map_err(|e| download_error(&host, None, &e))?;
         let status = response.status();

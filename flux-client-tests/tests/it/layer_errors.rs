@@ -188,7 +188,11 @@ async fn a_slow_server_is_a_timeout() {
         .unwrap();
     let err = client.generate("fox").send().await.unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
-    assert_eq!(server.requests().len(), 1, "timeouts are not retried by default");
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "timeouts are not retried by default"
+    );
 }
 
 #[tokio::test]

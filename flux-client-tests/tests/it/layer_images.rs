@@ -59,7 +59,15 @@ async fn save_in_names_files_by_their_bytes_and_never_overwrites() {
         paths.push(image.save_in(dir.path()).await.unwrap());
     }
     // The first image again: its name is taken, so a new one is chosen.
-    paths.push(images.iter().next().unwrap().save_in(dir.path()).await.unwrap());
+    paths.push(
+        images
+            .iter()
+            .next()
+            .unwrap()
+            .save_in(dir.path())
+            .await
+            .unwrap(),
+    );
 
     let names: Vec<_> = paths
         .iter()
@@ -87,7 +95,13 @@ async fn save_in_creates_the_directory() {
     let (images, _api) = generate(&[format!("{}/a", host.url())]).await;
     let dir = tempfile::tempdir().unwrap();
     let nested = dir.path().join("out/today");
-    let path = images.iter().next().unwrap().save_in(&nested).await.unwrap();
+    let path = images
+        .iter()
+        .next()
+        .unwrap()
+        .save_in(&nested)
+        .await
+        .unwrap();
     assert_eq!(path.parent().unwrap(), nested);
     assert_eq!(std::fs::read(path).unwrap(), JPEG);
 }
@@ -144,13 +158,19 @@ async fn failed_downloads_leave_no_file() {
         "{err:?}"
     );
     let err = images[1].save_in(dir.path()).await.unwrap_err();
-    assert!(matches!(err, Error::Download { status: None, .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Download { status: None, .. }),
+        "{err:?}"
+    );
     let err = images[2].save_in(dir.path()).await.unwrap_err();
     assert!(
         matches!(&err, Error::Download { reason, .. } if reason.contains("not a PNG")),
         "{err:?}"
     );
-    assert!(!err.to_string().contains("/3"), "the URL path is not shown: {err}");
+    assert!(
+        !err.to_string().contains("/3"),
+        "the URL path is not shown: {err}"
+    );
     assert_eq!(files_in(dir.path()), Vec::<String>::new());
 }
 
@@ -162,7 +182,13 @@ async fn a_failed_save_to_leaves_the_old_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("keep.png");
     std::fs::write(&path, b"old").unwrap();
-    images.iter().next().unwrap().save_to(&path).await.unwrap_err();
+    images
+        .iter()
+        .next()
+        .unwrap()
+        .save_to(&path)
+        .await
+        .unwrap_err();
     assert_eq!(std::fs::read(&path).unwrap(), b"old");
     assert_eq!(files_in(dir.path()), ["keep.png"]);
 }

@@ -22,7 +22,10 @@ async fn a_429_and_a_503_are_retried_by_default() {
         assert!(images.is_ok(), "{status}: {images:?}");
         let requests = server.requests();
         assert_eq!(requests.len(), 2, "{status}");
-        assert_eq!(requests[0].body, requests[1].body, "the same request is sent again");
+        assert_eq!(
+            requests[0].body, requests[1].body,
+            "the same request is sent again"
+        );
     }
 }
 
@@ -32,7 +35,11 @@ async fn statuses_that_may_have_started_work_are_not_retried_by_default() {
         let server = ScriptedServer::start().await;
         server.push(error_reply(status, status.into(), "no"));
         server.push(ok());
-        let err = client_for(&server).generate("fox").send().await.unwrap_err();
+        let err = client_for(&server)
+            .generate("fox")
+            .send()
+            .await
+            .unwrap_err();
         assert_eq!(err.status(), Some(status));
         assert_eq!(server.requests().len(), 1, "{status} must not be retried");
     }
@@ -109,7 +116,11 @@ async fn a_retry_after_beyond_the_bound_ends_the_retries() {
     let server = ScriptedServer::start().await;
     server.push(error_reply(429, 429, "come back tomorrow").header("retry-after", "86400"));
     server.push(ok());
-    let err = client_for(&server).generate("fox").send().await.unwrap_err();
+    let err = client_for(&server)
+        .generate("fox")
+        .send()
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(86400)),
         "{err:?}"
@@ -125,7 +136,11 @@ async fn the_deadline_holds_across_attempts() {
         server.push(error_reply(503, 503, "busy").delay(Duration::from_millis(150)));
     }
     let client = builder_for(&server)
-        .retry_policy(fast_retry().max_retries(10).deadline(Duration::from_millis(400)))
+        .retry_policy(
+            fast_retry()
+                .max_retries(10)
+                .deadline(Duration::from_millis(400)),
+        )
         .build()
         .unwrap();
     let started = Instant::now();
@@ -135,7 +150,10 @@ async fn the_deadline_holds_across_attempts() {
         "{err:?}"
     );
     let sent = server.requests().len();
-    assert!((1..=3).contains(&sent), "{sent} attempts within a 400 ms deadline");
+    assert!(
+        (1..=3).contains(&sent),
+        "{sent} attempts within a 400 ms deadline"
+    );
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 
@@ -159,7 +177,11 @@ async fn a_connection_dropped_after_sending_is_retried_only_when_opted_in() {
     let server = ScriptedServer::start().await;
     server.push(Reply::drop_connection());
     server.push(ok());
-    let err = client_for(&server).generate("fox").send().await.unwrap_err();
+    let err = client_for(&server)
+        .generate("fox")
+        .send()
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Connection { .. }), "{err:?}");
     assert_eq!(server.requests().len(), 1);
 

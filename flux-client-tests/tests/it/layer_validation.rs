@@ -31,19 +31,30 @@ async fn each_invalid_field_is_refused_without_a_request() {
             "image_prompt_strength",
         ),
         (client.generate("fox").image_url("not a url"), "image_url"),
-        (client.generate("fox").image_url("/relative.png"), "image_url"),
+        (
+            client.generate("fox").image_url("/relative.png"),
+            "image_url",
+        ),
         (
             client.generate("fox").image_url("file:///etc/passwd"),
             "image_url",
         ),
         (
-            client.generate("fox").image_url("data:image/png;base64,AAAA"),
+            client
+                .generate("fox")
+                .image_url("data:image/png;base64,AAAA"),
             "image_url",
         ),
         (client.generate("fox").size("16/9"), "size"),
         (client.generate("fox").size("16:9 "), "size"),
-        (client.generate("fox").safety_tolerance("7"), "safety_tolerance"),
-        (client.generate("fox").safety_tolerance(" 6"), "safety_tolerance"),
+        (
+            client.generate("fox").safety_tolerance("7"),
+            "safety_tolerance",
+        ),
+        (
+            client.generate("fox").safety_tolerance(" 6"),
+            "safety_tolerance",
+        ),
         (client.generate("fox").output_format("png"), "output_format"),
     ];
     for (request, field) in cases {
@@ -85,9 +96,14 @@ fn invalid_configurations_name_the_setting() {
         (FluxClient::builder(), "api_key"),
         (FluxClient::builder().api_key("  "), "api_key"),
         (FluxClient::builder().api_key("sk\nx"), "api_key"),
-        (FluxClient::builder().api_key(KEY).base_url("nope"), "base_url"),
         (
-            FluxClient::builder().api_key(KEY).base_url("ftp://127.0.0.1"),
+            FluxClient::builder().api_key(KEY).base_url("nope"),
+            "base_url",
+        ),
+        (
+            FluxClient::builder()
+                .api_key(KEY)
+                .base_url("ftp://127.0.0.1"),
             "base_url",
         ),
         (

@@ -152,3 +152,49 @@ async fn a_custom_reqwest_client_is_used_and_still_gets_the_key() {
     assert_eq!(request.header("authorization"), Some(KEY));
 }
 
+/// Callers spawn these futures on multi-threaded runtimes.
+#[test]
+fn public_futures_are_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    fn image_futures(image: &flux_client::Image, images: &flux_client::Images) {
+        assert_send(&image.bytes());
+        assert_send(&image.save_in("out"));
+        assert_send(&image.save_to("out/a.png"));
+        assert_send(&images.save_all_in("out"));
+    }
+    let _ = image_futures as fn(&flux_client::Image, &flux_client::Images);
+    let client = flux_client::FluxClient::builder()
+        .api_key(KEY)
+        .build()
+        .unwrap();
+    assert_send(&client.generate("fox").send());
+    assert_send(&client.authorized(async {}));
+}
+
+#[tokio::test]
+async fn the_generated_client_stays_reachable_and_gets_the_key_only_when_authorized() {
+    let server = ScriptedServer::start().await;
+    server.push(images_reply(&["https://cdn.example/a.png".into()]));
+    server.push(images_reply(&["https://cdn.example/a.png".into()]));
+    let client = client_for(&server);
+    let body = || {
+        flux_client::types::CreateImageBody::builder()
+            .model("m")
+            .prompt("fox")
+    };
+    let response = client
+        .authorized(client.generated().create_image().body(body()).send())
+        .await
+        .unwrap();
+    assert_eq!(response.into_inner().data.len(), 1);
+    client
+        .generated()
+        .create_image()
+        .body(body())
+        .send()
+        .await
+        .unwrap();
+    let requests = server.requests();
+    assert_eq!(requests[0].header("authorization"), Some(KEY));
+    assert_eq!(requests[1].header("authorization"), None);
+}

@@ -5,5 +5,6 @@ mod layer_common;
 mod layer_errors;
 mod layer_images;
 mod layer_retry;
+mod layer_tracing;
 mod layer_validation;
 mod layer_wire;

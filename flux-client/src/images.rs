@@ -63,6 +63,16 @@ impl Images {
         self.images.is_empty()
     }
 
+    /// The first image (there always is one).
+    pub fn first(&self) -> &Image {
+        &self.images[0]
+    }
+
+    /// The image at `index`, from 0.
+    pub fn get(&self, index: usize) -> Option<&Image> {
+        self.images.get(index)
+    }
+
     /// The images, in the server's order.
     pub fn iter(&self) -> std::slice::Iter<'_, Image> {
         self.images.iter()

@@ -66,8 +66,16 @@ async fn every_field_reaches_the_wire_as_typed() {
 #[tokio::test]
 async fn unset_fields_are_not_sent_and_the_model_defaults() {
     let server = ScriptedServer::start().await;
-    server.push(images_reply(&["https://cdn.example/a.png".into()]));
-    client_for(&server).generate("fox").send().await.unwrap();
+    server
+        .push(images_reply(&["https://cdn.example/a.png".into()]).header("x-request-id", "req-7"));
+    let images = client_for(&server).generate("fox").send().await.unwrap();
+    assert_eq!(images.request_id(), Some("req-7"));
+    assert_eq!(images.first().url(), Some("https://cdn.example/a.png"));
+    assert_eq!(
+        images.first().revised_prompt(),
+        None,
+        "an empty string is absent"
+    );
     assert_eq!(
         server.requests()[0].json(),
         json!({"model": "flux-pro-v1.1-ultra-text-to-image", "prompt": "fox"})

@@ -2,6 +2,7 @@
 
 mod generated_types;
 mod layer_common;
+mod layer_env;
 mod layer_errors;
 mod layer_images;
 mod layer_retry;

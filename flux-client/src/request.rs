@@ -52,8 +52,9 @@ pub struct GenerateRequest<'a> {
     enable_safety_checker: Option<bool>,
     enhance_prompt: Option<bool>,
     raw: Option<bool>,
-    /// The first setter input that could not be converted: (field, reason).
-    rejected: Option<(&'static str, String)>,
+    /// Setter inputs that could not be converted, as (field, reason); a later valid value for
+    /// the same field replaces its entry.
+    rejected: Vec<(&'static str, String)>,
 }
 
 impl<'a> GenerateRequest<'a> {
@@ -72,7 +73,7 @@ impl<'a> GenerateRequest<'a> {
             enable_safety_checker: None,
             enhance_prompt: None,
             raw: None,
-            rejected: None,
+            rejected: Vec::new(),
         }
     }
 
@@ -81,11 +82,12 @@ impl<'a> GenerateRequest<'a> {
         V: TryInto<T>,
         V::Error: Display,
     {
+        self.rejected.retain(|(f, _)| *f != field);
         match value.try_into() {
             Ok(value) => Some(value),
             Err(e) => {
                 self.rejected
-                    .get_or_insert((field, format!("is not a valid value: {e}")));
+                    .push((field, format!("is not a valid value: {e}")));
                 None
             }
         }
@@ -192,7 +194,7 @@ impl<'a> GenerateRequest<'a> {
     /// # Ok::<(), flux_client::Error>(())
     /// ```
     pub fn body(&self) -> Result<CreateImageBody> {
-        if let Some((field, reason)) = &self.rejected {
+        if let Some((field, reason)) = self.rejected.first() {
             return Err(Error::invalid(field, reason.clone()));
         }
         if self.prompt.trim().is_empty() {

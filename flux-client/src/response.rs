@@ -55,7 +55,11 @@ pub(crate) fn classify(
         G::UnexpectedResponse(response) => {
             let status = response.status();
             let headers = response.headers().clone();
-            api(status.as_u16(), None, unexpected(status), None, &headers)
+            api(
+                status.as_u16(),
+                Details::message_only(unexpected(status)),
+                &headers,
+            )
         }
         G::CommunicationError(e) | G::ResponseBodyError(e) | G::InvalidUpgrade(e) => {
             communication(&e)
@@ -138,7 +142,7 @@ fn undecodable(
     } else {
         format!("{}: {}", unexpected(status), text.trim())
     };
-    api(status.as_u16(), None, message, None, headers)
+    api(status.as_u16(), Details::message_only(message), headers)
 }
 
 fn unexpected(status: StatusCode) -> String {
@@ -154,41 +158,50 @@ fn from_detail(status: u16, detail: ErrorDetail, headers: &HeaderMap) -> Failure
         Some(serde_json::Value::String(s)) => Some(s),
         Some(other) => Some(other.to_string()),
     };
-    let mut failure = api(
-        status,
-        Some(detail.code),
-        detail.message,
-        detail.type_.filter(|t| !t.is_empty()),
-        headers,
-    );
-    if let Error::Api { param: p, .. } = &mut failure.error {
-        *p = param;
-    }
-    failure
+    let details = Details {
+        code: Some(detail.code),
+        message: detail.message,
+        error_type: detail.type_.filter(|t| !t.is_empty()),
+        param,
+    };
+    api(status, details, headers)
 }
 
-fn api(
-    status: u16,
+/// What an error body said, as far as it could be read.
+struct Details {
     code: Option<i64>,
     message: String,
     error_type: Option<String>,
-    headers: &HeaderMap,
-) -> Failure {
+    param: Option<String>,
+}
+
+impl Details {
+    fn message_only(message: String) -> Self {
+        Self {
+            code: None,
+            message,
+            error_type: None,
+            param: None,
+        }
+    }
+}
+
+fn api(status: u16, details: Details, headers: &HeaderMap) -> Failure {
     let request_id = request_id(headers);
     let retry_after = retry_after(headers);
     let error = if status == 429 {
         Error::RateLimited {
             retry_after,
-            message,
+            message: details.message,
             request_id,
         }
     } else {
         Error::Api {
             status,
-            code,
-            message,
-            error_type,
-            param: None,
+            code: details.code,
+            message: details.message,
+            error_type: details.error_type,
+            param: details.param,
             request_id,
         }
     };

@@ -169,3 +169,25 @@ fn debug_output_never_shows_the_key() {
     assert!(!format!("{:?}", client.config()).contains(KEY));
     assert_eq!(client.config().api_key().expose(), KEY);
 }
+
+#[test]
+fn a_later_valid_value_replaces_a_rejected_one() {
+    let client = FluxClient::builder().api_key(KEY).build().unwrap();
+    let body = client
+        .generate("fox")
+        .size("16/9")
+        .size(flux_client::types::AspectRatio::X11)
+        .body()
+        .unwrap();
+    assert_eq!(body.size, Some(flux_client::types::AspectRatio::X11));
+    let err = client
+        .generate("fox")
+        .size(flux_client::types::AspectRatio::X11)
+        .size("16/9")
+        .body()
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidRequest { field: "size", .. }),
+        "{err:?}"
+    );
+}

@@ -61,9 +61,19 @@ pub(crate) fn classify(
                 &headers,
             )
         }
-        G::CommunicationError(e) | G::ResponseBodyError(e) | G::InvalidUpgrade(e) => {
-            communication(&e)
-        }
+        // An error answer whose body broke off still stands for its status (429 stays retryable).
+        G::ResponseBodyError(e) => match head {
+            Some((status, headers)) if !status.is_success() => {
+                let message = format!(
+                    "{}; the body could not be read: {}",
+                    unexpected(status),
+                    describe(&e)
+                );
+                api(status.as_u16(), Details::message_only(message), &headers)
+            }
+            _ => communication(&e),
+        },
+        G::CommunicationError(e) | G::InvalidUpgrade(e) => communication(&e),
         G::InvalidRequest(reason) => final_failure(Error::invalid("body", reason)),
         G::Custom(reason) => final_failure(Error::Connection { reason }),
     }))

@@ -221,3 +221,28 @@ pub async fn free_port() -> u16 {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     listener.local_addr().unwrap().port()
 }
+
+#[tokio::test]
+async fn an_error_answer_whose_body_breaks_off_keeps_its_status() {
+    let body = json!({"error": {"code": 503, "message": "x".repeat(500)}}).to_string();
+    let (err, _server) = answer(Reply::status(503).body(body).truncate_at(20)).await;
+    assert!(
+        matches!(
+            &err,
+            Error::Api {
+                status: 503,
+                code: None,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_success_whose_body_breaks_off_is_a_connection_error() {
+    let body = json!({"created": 1, "data": [{"url": "x".repeat(500)}]}).to_string();
+    let (err, server) = answer(Reply::status(200).body(body).truncate_at(20)).await;
+    assert!(matches!(err, Error::Connection { .. }), "{err:?}");
+    assert_eq!(server.requests().len(), 1);
+}

@@ -1,4 +1,4 @@
-//! The `build-tools` command line: `patch`, `check`.
+//! The `build-tools` command line: `patch`, `check`, `diff`.
 //!
 //! Lives in the library so tests can run it in-process; `main.rs` only forwards to [`run`].
 
@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 pub const EXIT_OK: i32 = 0;
 /// Exit status when `check` finds the committed patched copy stale.
 pub const EXIT_STALE: i32 = 1;
+/// Exit status when `diff` finds a change that breaks callers of the generated crate.
+pub const EXIT_BREAKING: i32 = 1;
 /// Exit status for bad usage, unreadable files and unrepairable documents.
 pub const EXIT_ERROR: i32 = 2;
 
@@ -26,8 +28,17 @@ Usage:
       the committed patched copy (default openapi/flux-pro.patched.json). Exits 1 with a diff
       when the copy is stale; refresh it with
       cargo run -p build-tools -- patch openapi/flux-pro.json --out openapi/flux-pro.patched.json
+  build-tools diff OLD NEW [--json]
+      Repair both documents, then list what NEW changes against OLD, one line per change
+      (verdict, api or wire, JSON pointer, kind, old -> new), grouped as breaking and
+      compatible, and end with the suggested semver bump of the crate. --json prints one JSON
+      document instead: {\"changes\": [...], \"suggested_bump\": ...}.
+      Before regenerating, compare with the committed version:
+      git show HEAD:openapi/flux-pro.json > /tmp/old.json
+      cargo run -p build-tools -- diff /tmp/old.json openapi/flux-pro.json
 
-Exit status: 0 success, 1 stale patched copy, 2 bad usage or a document that cannot be repaired.
+Exit status: 0 success (diff: nothing breaking), 1 stale patched copy (diff: something breaks
+callers), 2 bad usage or a document that cannot be read or repaired.
 ";
 
 /// The workspace root, where `openapi/` lives.
@@ -83,6 +94,13 @@ fn dispatch(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> Re
                 out,
                 err,
             )
+        }
+        Some("diff") => {
+            let json = args.flag("--json");
+            let old = args.required("OLD")?;
+            let new = args.required("NEW")?;
+            args.finish()?;
+            diff(Path::new(&old), Path::new(&new), json, out)
         }
         Some("help" | "--help" | "-h") => {
             write!(out, "{USAGE}").map_err(|e| e.to_string())?;
@@ -148,6 +166,50 @@ fn check(
     Ok(EXIT_STALE)
 }
 
+fn diff(old: &Path, new: &Path, json: bool, out: &mut dyn Write) -> Result<i32, String> {
+    let old_doc = read_and_repair(old)?;
+    let new_doc = read_and_repair(new)?;
+    let changes = crate::diff::diff(&old_doc.document, &new_doc.document);
+    let bump = crate::diff::suggested_bump(&changes);
+    let io = |e: std::io::Error| e.to_string();
+    if json {
+        let document = serde_json::json!({
+            "changes": changes.iter().map(crate::diff::Change::to_json).collect::<Vec<_>>(),
+            "suggested_bump": bump.as_str(),
+        });
+        let text = serde_json::to_string_pretty(&document).expect("a Value always serializes");
+        writeln!(out, "{text}").map_err(io)?;
+    } else {
+        if changes.is_empty() {
+            writeln!(out, "no changes to the generated API or the wire").map_err(io)?;
+        }
+        for verdict in [
+            crate::diff::Verdict::Breaking,
+            crate::diff::Verdict::Compatible,
+        ] {
+            let group: Vec<_> = changes.iter().filter(|c| c.verdict == verdict).collect();
+            if group.is_empty() {
+                continue;
+            }
+            writeln!(out, "{} ({}):", verdict.as_str(), group.len()).map_err(io)?;
+            for change in group {
+                writeln!(out, "  {change}").map_err(io)?;
+            }
+        }
+        writeln!(
+            out,
+            "suggested version bump: {} (a 0.x crate bumps its {} number)",
+            bump.as_str(),
+            bump.for_zero_x()
+        )
+        .map_err(io)?;
+    }
+    let breaking = changes
+        .iter()
+        .any(|c| c.verdict == crate::diff::Verdict::Breaking);
+    Ok(if breaking { EXIT_BREAKING } else { EXIT_OK })
+}
+
 /// Reads and repairs one document; errors name the file and, for repair errors, the pointer.
 pub fn read_and_repair(path: &Path) -> Result<crate::Repaired, String> {
     let text = std::fs::read_to_string(path)
@@ -181,7 +243,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
-/// A tiny argument reader: positionals in order, `--name VALUE` options anywhere.
+/// A tiny argument reader: positionals in order, `--name VALUE` options and `--flag`s anywhere.
 struct Args {
     items: Vec<String>,
 }
@@ -208,6 +270,13 @@ impl Args {
         let value = self.items.remove(index + 1);
         self.items.remove(index);
         Ok(Some(value))
+    }
+
+    /// Removes `name` wherever it is and says whether it was there.
+    fn flag(&mut self, name: &str) -> bool {
+        let before = self.items.len();
+        self.items.retain(|a| a != name);
+        self.items.len() != before
     }
 
     fn next_positional(&mut self) -> Option<String> {

@@ -10,6 +10,9 @@
 //!
 //! The repair is deterministic and idempotent: repairing its own output changes nothing.
 //!
+//! [`diff`] compares two repaired documents and tells the person regenerating the client what
+//! a new upstream document changes for the generated crate's users and on the wire.
+//!
 //! ```
 //! let doc = serde_json::json!({
 //!     "openapi": "3.0.3",
@@ -29,6 +32,7 @@
 
 pub mod cli;
 pub mod compat;
+pub mod diff;
 pub mod enums;
 pub mod generate;
 pub mod pointer;

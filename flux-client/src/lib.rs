@@ -56,11 +56,18 @@ pub use config::{
     API_KEY_ENV, ApiKey, AuthScheme, BASE_URL_ENV, Config, DEFAULT_BASE_URL,
     DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MODEL,
 };
+// `Error` here is the layer's; it shadows the `Error` the glob brings from progenitor, which
+// stays reachable as `GeneratedError` for calls made directly on the generated `Client`.
 pub use error::{Error, Result};
 pub use generated::*;
 pub use http::http_client_builder;
 pub use images::{Image, ImageFormat, Images};
+/// The error of calls made directly on the generated [`Client`] (progenitor's error type).
+pub use progenitor_client::Error as GeneratedError;
 pub use request::GenerateRequest;
 /// The `reqwest` this crate is built with, for [`FluxClientBuilder::http_client`].
 pub use reqwest;
 pub use retry::RetryPolicy;
+
+#[cfg(feature = "mock")]
+pub mod mock;

@@ -1,0 +1,310 @@
+//! The faults the mock can inject, and their textual form (the `x-mock-fault` header's value).
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A misbehaviour the mock server injects into one answer to `POST /v1/images/generations`.
+///
+/// Faults are chosen per request, first match wins:
+/// 1. the request's [`FAULT_HEADER`](super::MockServer::FAULT_HEADER) (`x-mock-fault`), a
+///    comma-separated list of faults in their textual form (see [`Fault::from_str`]);
+/// 2. otherwise the next fault of the server's queue ([`MockServer::push_fault`](super::MockServer::push_fault));
+/// 3. otherwise the server's default faults ([`MockServerBuilder::fault`](super::MockServerBuilder::fault)).
+///
+/// [`Delay`](Fault::Delay) and [`ImageDelay`](Fault::ImageDelay) combine with the others; of the
+/// remaining *response* faults the first one decides the answer, whatever the request holds
+/// (they stand for a proxy or a failing server); *image* faults shape the image URLs of an
+/// otherwise successful answer.
+///
+/// ```
+/// use flux_client::mock::Fault;
+/// use std::time::Duration;
+///
+/// let fault: Fault = "rate-limit;retry-after=2".parse().unwrap();
+/// assert_eq!(fault, Fault::Status { status: 429, retry_after: Some(2) });
+/// assert_eq!(Fault::Delay(Duration::from_millis(500)).to_string(), "delay;ms=500");
+/// assert_eq!(Fault::parse_list("empty-data, delay;ms=10").unwrap().len(), 2);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Wait this long before answering. Text: `delay;ms=N` (alias `slow`).
+    Delay(Duration),
+    /// Answer with the documented error body and this HTTP status (`error.code` equals it), with a
+    /// `Retry-After: <seconds>` header when `retry_after` is set. Text: `status;code=503`,
+    /// `status;code=503;retry-after=1`, and `rate-limit` / `rate-limit;retry-after=2` for 429.
+    Status {
+        /// The HTTP status, 400 to 599.
+        status: u16,
+        /// The `Retry-After` header's value in seconds, if any.
+        retry_after: Option<u64>,
+    },
+    /// HTTP 200 whose body is the documented error body with this `error.code`, as OneRouter sends
+    /// when a request fails after it was accepted. Text: `error-in-200;code=402`.
+    ErrorIn200 {
+        /// The `error.code` in the body.
+        code: u16,
+    },
+    /// HTTP 200 with `"data": []`: the model made no image. Text: `empty-data`.
+    EmptyData,
+    /// HTTP 200, `application/json`, with a body that is not JSON. Text: `malformed-json`.
+    MalformedJson,
+    /// HTTP 200 whose `Content-Length` is larger than the body sent before the connection is
+    /// closed. Text: `truncated`.
+    TruncatedBody,
+    /// HTTP 200 with `Content-Type: text/html` and an HTML page, as a captive proxy sends.
+    /// Text: `wrong-content-type`.
+    WrongContentType,
+    /// Close the connection after reading the request, without any response. Text:
+    /// `close-before-response`.
+    CloseBeforeResponse,
+    /// Send the status line, headers and part of a chunked body, then close the connection.
+    /// Text: `close-mid-response`.
+    CloseMidResponse,
+    /// A successful answer whose image URLs answer 404. Text: `image-404`.
+    ImageNotFound,
+    /// A successful answer whose image URLs stream `bytes` bytes: a valid PNG header and padding,
+    /// produced as it is sent (never held in memory). With `content_length` the size is announced
+    /// in `Content-Length`, otherwise the body is chunked. Text: `image-too-large;bytes=N` (announced)
+    /// or `image-too-large;bytes=N;chunked`.
+    ImageTooLarge {
+        /// The number of bytes sent.
+        bytes: u64,
+        /// Whether `Content-Length` announces them.
+        content_length: bool,
+    },
+    /// A successful answer whose image URLs redirect (302) to the same image on a third listener,
+    /// [`MockServer::redirect_base_url`](super::MockServer::redirect_base_url): another origin, so
+    /// the recorded requests show whether a client forwarded `Authorization`. Text: `image-redirect`.
+    ImageRedirect,
+    /// A successful answer whose image URLs wait this long before answering. Text:
+    /// `image-delay;ms=N`.
+    ImageDelay(Duration),
+}
+
+impl Fault {
+    /// Parses a comma-separated list of faults, as the `x-mock-fault` header holds.
+    pub fn parse_list(text: &str) -> Result<Vec<Fault>, FaultParseError> {
+        text.split(',')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .map(str::parse)
+            .collect()
+    }
+
+    /// Whether this fault only adds a wait (and so combines with the others).
+    pub(crate) fn is_delay(&self) -> bool {
+        matches!(self, Fault::Delay(_) | Fault::ImageDelay(_))
+    }
+
+    /// Whether this fault shapes the image URLs rather than the API's answer.
+    pub(crate) fn is_image_fault(&self) -> bool {
+        matches!(
+            self,
+            Fault::ImageNotFound
+                | Fault::ImageTooLarge { .. }
+                | Fault::ImageRedirect
+                | Fault::ImageDelay(_)
+        )
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fault::Delay(d) => write!(f, "delay;ms={}", d.as_millis()),
+            Fault::Status {
+                status,
+                retry_after,
+            } => {
+                write!(f, "status;code={status}")?;
+                if let Some(secs) = retry_after {
+                    write!(f, ";retry-after={secs}")?;
+                }
+                Ok(())
+            }
+            Fault::ErrorIn200 { code } => write!(f, "error-in-200;code={code}"),
+            Fault::EmptyData => f.write_str("empty-data"),
+            Fault::MalformedJson => f.write_str("malformed-json"),
+            Fault::TruncatedBody => f.write_str("truncated"),
+            Fault::WrongContentType => f.write_str("wrong-content-type"),
+            Fault::CloseBeforeResponse => f.write_str("close-before-response"),
+            Fault::CloseMidResponse => f.write_str("close-mid-response"),
+            Fault::ImageNotFound => f.write_str("image-404"),
+            Fault::ImageTooLarge {
+                bytes,
+                content_length,
+            } => {
+                write!(f, "image-too-large;bytes={bytes}")?;
+                if !content_length {
+                    f.write_str(";chunked")?;
+                }
+                Ok(())
+            }
+            Fault::ImageRedirect => f.write_str("image-redirect"),
+            Fault::ImageDelay(d) => write!(f, "image-delay;ms={}", d.as_millis()),
+        }
+    }
+}
+
+/// Why a fault's text could not be parsed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FaultParseError {
+    text: String,
+    reason: String,
+}
+
+impl fmt::Display for FaultParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid fault `{}`: {}", self.text, self.reason)
+    }
+}
+
+impl std::error::Error for FaultParseError {}
+
+impl FromStr for Fault {
+    type Err = FaultParseError;
+
+    /// Parses one fault: a name, then `;key=value` parameters (or bare flags), as listed on each
+    /// variant of [`Fault`]. Unknown names, unknown or missing parameters and bad numbers are errors.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let error = |reason: String| FaultParseError {
+            text: text.to_owned(),
+            reason,
+        };
+        let mut parts = text.split(';').map(str::trim);
+        let name = parts.next().unwrap_or_default();
+        let mut params: Vec<(&str, Option<&str>)> = Vec::new();
+        for part in parts.filter(|p| !p.is_empty()) {
+            match part.split_once('=') {
+                Some((key, value)) => params.push((key.trim(), Some(value.trim()))),
+                None => params.push((part, None)),
+            }
+        }
+        let mut take = |key: &str| -> Option<Option<&str>> {
+            let index = params.iter().position(|(k, _)| *k == key)?;
+            Some(params.remove(index).1)
+        };
+        let mut number = |key: &str, required: bool| -> Result<Option<u64>, FaultParseError> {
+            match take(key) {
+                None if required => Err(error(format!("missing parameter `{key}`"))),
+                None => Ok(None),
+                Some(None) => Err(error(format!("parameter `{key}` needs a value"))),
+                Some(Some(value)) => value.parse().map(Some).map_err(|_| {
+                    error(format!(
+                        "parameter `{key}` must be a non-negative integer, not `{value}`"
+                    ))
+                }),
+            }
+        };
+        let millis = |n: Option<u64>| Duration::from_millis(n.unwrap_or_default());
+        let status_code = |n: Option<u64>| -> Result<u16, FaultParseError> {
+            match n {
+                Some(code @ 400..=599) => Ok(code as u16),
+                Some(code) => Err(error(format!(
+                    "`code` must be an error status (400 to 599), not {code}"
+                ))),
+                None => unreachable!("required"),
+            }
+        };
+
+        let fault = match name {
+            "delay" | "slow" => Fault::Delay(millis(number("ms", true)?)),
+            "status" => Fault::Status {
+                status: status_code(number("code", true)?)?,
+                retry_after: number("retry-after", false)?,
+            },
+            "rate-limit" => Fault::Status {
+                status: 429,
+                retry_after: number("retry-after", false)?,
+            },
+            "error-in-200" => Fault::ErrorIn200 {
+                code: status_code(number("code", true)?)?,
+            },
+            "empty-data" => Fault::EmptyData,
+            "malformed-json" => Fault::MalformedJson,
+            "truncated" => Fault::TruncatedBody,
+            "wrong-content-type" => Fault::WrongContentType,
+            "close-before-response" => Fault::CloseBeforeResponse,
+            "close-mid-response" => Fault::CloseMidResponse,
+            "image-404" => Fault::ImageNotFound,
+            "image-too-large" => {
+                let bytes = number("bytes", true)?.unwrap_or_default();
+                let chunked = match take("chunked") {
+                    None => false,
+                    Some(None) => true,
+                    Some(Some(_)) => return Err(error("`chunked` takes no value".into())),
+                };
+                Fault::ImageTooLarge {
+                    bytes,
+                    content_length: !chunked,
+                }
+            }
+            "image-redirect" => Fault::ImageRedirect,
+            "image-delay" => Fault::ImageDelay(millis(number("ms", true)?)),
+            "" => return Err(error("empty fault name".into())),
+            other => return Err(error(format!("unknown fault name `{other}`"))),
+        };
+        if let Some((key, _)) = params.first() {
+            return Err(error(format!("unknown parameter `{key}` for `{name}`")));
+        }
+        Ok(fault)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_fault_round_trips_through_its_text() {
+        let all = [
+            Fault::Delay(Duration::from_millis(250)),
+            Fault::Status {
+                status: 503,
+                retry_after: None,
+            },
+            Fault::Status {
+                status: 429,
+                retry_after: Some(3),
+            },
+            Fault::ErrorIn200 { code: 402 },
+            Fault::EmptyData,
+            Fault::MalformedJson,
+            Fault::TruncatedBody,
+            Fault::WrongContentType,
+            Fault::CloseBeforeResponse,
+            Fault::CloseMidResponse,
+            Fault::ImageNotFound,
+            Fault::ImageTooLarge {
+                bytes: 1 << 20,
+                content_length: true,
+            },
+            Fault::ImageTooLarge {
+                bytes: 10,
+                content_length: false,
+            },
+            Fault::ImageRedirect,
+            Fault::ImageDelay(Duration::from_millis(5)),
+        ];
+        for fault in all {
+            assert_eq!(fault.to_string().parse::<Fault>(), Ok(fault.clone()));
+        }
+    }
+
+    #[test]
+    fn bad_texts_are_errors_naming_the_problem() {
+        for (text, reason) in [
+            ("nope", "unknown fault name `nope`"),
+            ("delay", "missing parameter `ms`"),
+            ("delay;ms=soon", "must be a non-negative integer"),
+            ("status;code=200", "must be an error status"),
+            ("empty-data;x=1", "unknown parameter `x`"),
+            ("delay;ms", "needs a value"),
+        ] {
+            let err = text.parse::<Fault>().unwrap_err().to_string();
+            assert!(err.contains(reason), "{text}: {err}");
+        }
+    }
+}

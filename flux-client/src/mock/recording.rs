@@ -1,0 +1,70 @@
+//! The record of every request the mock's listeners received.
+
+use std::sync::Mutex;
+
+/// Which of the mock's listeners received a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Listener {
+    /// The API host ([`MockServer::base_url`](super::MockServer::base_url)).
+    Api,
+    /// The image host ([`MockServer::image_base_url`](super::MockServer::image_base_url)).
+    Images,
+    /// The other origin that redirected image URLs lead to
+    /// ([`MockServer::redirect_base_url`](super::MockServer::redirect_base_url)).
+    Redirect,
+}
+
+/// One request as the mock received it, before any fault was applied.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RecordedRequest {
+    /// The listener that received it.
+    pub listener: Listener,
+    /// The HTTP method.
+    pub method: http::Method,
+    /// The path, without the query.
+    pub path: String,
+    /// The query string, without the `?`.
+    pub query: Option<String>,
+    /// Every header, as sent.
+    pub headers: http::HeaderMap,
+    /// The body, as sent.
+    pub body: Vec<u8>,
+}
+
+impl RecordedRequest {
+    /// The value of header `name` (case-insensitive) if present and valid text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The body parsed as JSON, or `None` if it is not JSON.
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Recorder {
+    requests: Mutex<Vec<RecordedRequest>>,
+}
+
+impl Recorder {
+    pub(crate) fn record(&self, request: RecordedRequest) {
+        self.lock().push(request);
+    }
+
+    pub(crate) fn all(&self) -> Vec<RecordedRequest> {
+        self.lock().clone()
+    }
+
+    pub(crate) fn take(&self) -> Vec<RecordedRequest> {
+        std::mem::take(&mut *self.lock())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<RecordedRequest>> {
+        // A panic while holding the lock cannot leave the Vec inconsistent: keep using it.
+        self.requests.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}

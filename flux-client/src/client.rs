@@ -218,7 +218,8 @@ impl FluxClientBuilder {
         Ok(builder)
     }
 
-    /// The API key.
+    /// The API key. Surrounding whitespace (a trailing newline from a file) is ignored; an empty
+    /// key or one with characters not allowed in a header is refused by [`build`](Self::build).
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(ApiKey::new(key));
         self

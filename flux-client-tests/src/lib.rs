@@ -1,1 +1,3 @@
-//! Integration tests of the generated flux client: see tests/it.
+//! Integration tests of the flux client (see tests/it) and the helpers they share.
+
+pub mod scripted;

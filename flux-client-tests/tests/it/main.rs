@@ -1,6 +1,15 @@
 //! One integration-test binary; a module per concern.
 
 mod generated_types;
+mod layer_common;
+mod layer_env;
+mod layer_errors;
+mod layer_images;
+mod layer_mock;
+mod layer_retry;
+mod layer_tracing;
+mod layer_validation;
+mod layer_wire;
 mod mock_api;
 mod mock_conformance;
 mod mock_faults;

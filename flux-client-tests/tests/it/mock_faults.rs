@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use flux_client::Error;
+use flux_client::GeneratedError as Error;
 use flux_client::mock::{Fault, Listener, MockServer};
 use serde_json::Value;
 

@@ -2,7 +2,7 @@
 //! API answers it: 401 for the key, 400 for schema violations, 422 for the content policy, 404
 //! for unknown paths.
 
-use flux_client::Error;
+use flux_client::GeneratedError as Error;
 use flux_client::mock::MockServer;
 use serde_json::{Value, json};
 

@@ -1,0 +1,193 @@
+//! Bad requests and configurations are refused before any network traffic, naming the field.
+
+use flux_client::{Error, FluxClient};
+use flux_client_tests::scripted::ScriptedServer;
+
+use crate::layer_common::*;
+
+#[tokio::test]
+async fn each_invalid_field_is_refused_without_a_request() {
+    let server = ScriptedServer::start().await;
+    let client = client_for(&server);
+    let cases = [
+        (client.generate(""), "prompt"),
+        (client.generate(" \n\t"), "prompt"),
+        (client.generate("fox").model(""), "model"),
+        (client.generate("fox").n(0), "n"),
+        (
+            client.generate("fox").image_prompt_strength(-0.01),
+            "image_prompt_strength",
+        ),
+        (
+            client.generate("fox").image_prompt_strength(1.01),
+            "image_prompt_strength",
+        ),
+        (
+            client.generate("fox").image_prompt_strength(f64::NAN),
+            "image_prompt_strength",
+        ),
+        (
+            client.generate("fox").image_prompt_strength(f64::INFINITY),
+            "image_prompt_strength",
+        ),
+        (client.generate("fox").image_url("not a url"), "image_url"),
+        (
+            client.generate("fox").image_url("/relative.png"),
+            "image_url",
+        ),
+        (
+            client.generate("fox").image_url("file:///etc/passwd"),
+            "image_url",
+        ),
+        (
+            client
+                .generate("fox")
+                .image_url("data:image/png;base64,AAAA"),
+            "image_url",
+        ),
+        (client.generate("fox").size("16/9"), "size"),
+        (client.generate("fox").size("16:9 "), "size"),
+        (
+            client.generate("fox").safety_tolerance("7"),
+            "safety_tolerance",
+        ),
+        (
+            client.generate("fox").safety_tolerance(" 6"),
+            "safety_tolerance",
+        ),
+        (client.generate("fox").output_format("png"), "output_format"),
+    ];
+    for (request, field) in cases {
+        match request.send().await {
+            Err(Error::InvalidRequest { field: f, reason }) => {
+                assert_eq!(f, field, "{reason}");
+                assert!(!reason.is_empty());
+            }
+            other => panic!("expected an invalid `{field}`, got {other:?}"),
+        }
+    }
+    assert!(server.requests().is_empty(), "no request may be sent");
+}
+
+#[tokio::test]
+async fn the_boundaries_of_image_prompt_strength_are_accepted() {
+    let server = ScriptedServer::start().await;
+    let client = client_for(&server);
+    for strength in [0.0, 1.0] {
+        server.push(images_reply(&["https://cdn.example/a.png".into()]));
+        client
+            .generate("fox")
+            .image_prompt_strength(strength)
+            .send()
+            .await
+            .unwrap();
+    }
+    let sent: Vec<_> = server
+        .requests()
+        .iter()
+        .map(|r| r.json()["image_prompt_strength"].as_f64().unwrap())
+        .collect();
+    assert_eq!(sent, [0.0, 1.0]);
+}
+
+#[test]
+fn invalid_configurations_name_the_setting() {
+    let cases = [
+        (FluxClient::builder(), "api_key"),
+        (FluxClient::builder().api_key("  "), "api_key"),
+        (FluxClient::builder().api_key("sk\nx"), "api_key"),
+        (
+            FluxClient::builder().api_key(KEY).base_url("nope"),
+            "base_url",
+        ),
+        (
+            FluxClient::builder()
+                .api_key(KEY)
+                .base_url("ftp://127.0.0.1"),
+            "base_url",
+        ),
+        (
+            FluxClient::builder()
+                .api_key(KEY)
+                .base_url("http://images.example.com"),
+            "base_url",
+        ),
+        (
+            FluxClient::builder()
+                .api_key(KEY)
+                .base_url("http://10.0.0.1:4010"),
+            "base_url",
+        ),
+        (FluxClient::builder().api_key(KEY).model(""), "model"),
+        (
+            FluxClient::builder()
+                .api_key(KEY)
+                .timeout(std::time::Duration::ZERO),
+            "timeout",
+        ),
+    ];
+    for (builder, field) in cases {
+        match builder.build() {
+            Err(err @ Error::InvalidConfig { field: f, .. }) => {
+                assert_eq!(f, field, "{err}");
+                assert!(!err.to_string().contains(KEY), "{err}");
+                assert!(!err.to_string().contains("sk\nx"), "{err}");
+            }
+            other => panic!("expected an invalid `{field}`, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn plain_http_is_allowed_to_loopback_or_when_asked() {
+    for url in [
+        "http://127.0.0.1:4010",
+        "http://localhost:4010",
+        "http://[::1]:4010",
+        "https://images.example.com",
+    ] {
+        FluxClient::builder()
+            .api_key(KEY)
+            .base_url(url)
+            .build()
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+    }
+    FluxClient::builder()
+        .api_key(KEY)
+        .base_url("http://images.example.com")
+        .allow_insecure_http(true)
+        .build()
+        .unwrap();
+}
+
+#[test]
+fn debug_output_never_shows_the_key() {
+    let builder = FluxClient::builder().api_key(KEY);
+    assert!(!format!("{builder:?}").contains(KEY));
+    let client = builder.build().unwrap();
+    assert!(!format!("{client:?}").contains(KEY));
+    assert!(!format!("{:?}", client.config()).contains(KEY));
+    assert_eq!(client.config().api_key().expose(), KEY);
+}
+
+#[test]
+fn a_later_valid_value_replaces_a_rejected_one() {
+    let client = FluxClient::builder().api_key(KEY).build().unwrap();
+    let body = client
+        .generate("fox")
+        .size("16/9")
+        .size(flux_client::types::AspectRatio::X11)
+        .body()
+        .unwrap();
+    assert_eq!(body.size, Some(flux_client::types::AspectRatio::X11));
+    let err = client
+        .generate("fox")
+        .size(flux_client::types::AspectRatio::X11)
+        .size("16/9")
+        .body()
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidRequest { field: "size", .. }),
+        "{err:?}"
+    );
+}

@@ -1,0 +1,350 @@
+//! [`FluxClient`] and its builder: configuration in, generated client underneath.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::HeaderValue;
+
+use crate::config::{
+    API_KEY_ENV, ApiKey, AuthScheme, BASE_URL_ENV, Config, DEFAULT_BASE_URL,
+    DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MODEL, parse_base_url,
+};
+use crate::error::{Error, Result};
+use crate::generated::Client;
+use crate::hooks::Exchange;
+use crate::images::Images;
+use crate::request::GenerateRequest;
+use crate::retry::{self, RetryPolicy};
+use crate::save::Downloader;
+use crate::types::CreateImageBody;
+
+/// The client for the FLUX1.1 \[pro\] ultra image API. Cheap to clone; clones share connections.
+///
+/// ```
+/// use flux_client::FluxClient;
+/// use std::time::Duration;
+///
+/// let client = FluxClient::builder()
+///     .api_key("sk-test")
+///     .base_url("http://127.0.0.1:4010")
+///     .timeout(Duration::from_secs(120))
+///     .max_retries(2)
+///     .build()?;
+/// assert_eq!(client.config().base_url().as_str(), "http://127.0.0.1:4010/");
+/// assert!(!format!("{client:?}").contains("sk-test"));
+/// # Ok::<(), flux_client::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct FluxClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    auth: HeaderValue,
+    generated: Client,
+    downloader: Downloader,
+}
+
+impl fmt::Debug for FluxClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FluxClient")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FluxClient {
+    /// Starts a configuration with the defaults (no key yet).
+    pub fn builder() -> FluxClientBuilder {
+        FluxClientBuilder::default()
+    }
+
+    /// A client configured from `ONEROUTER_API_KEY` and, when set, `ONEROUTER_BASE_URL`.
+    /// Use [`FluxClientBuilder::from_env`] to change more settings.
+    pub fn from_env() -> Result<Self> {
+        FluxClientBuilder::from_env()?.build()
+    }
+
+    /// The configuration in use (`Debug` redacts the key).
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Starts an image generation for `prompt`; set options on the request, then
+    /// [`send`](GenerateRequest::send) it.
+    pub fn generate(&self, prompt: impl Into<String>) -> GenerateRequest<'_> {
+        GenerateRequest::new(self, prompt.into())
+    }
+
+    /// The generated progenitor client, for anything this layer does not cover. Its requests
+    /// carry the key only inside [`authorized`](Self::authorized).
+    pub fn generated(&self) -> &Client {
+        &self.inner.generated
+    }
+
+    /// Runs `call` (a call on [`generated`](Self::generated)) with the API key added to its
+    /// requests.
+    ///
+    /// ```
+    /// # async fn demo(client: flux_client::FluxClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// use flux_client::types::CreateImageBody;
+    /// let body = CreateImageBody::builder().model("flux-pro-v1.1-ultra-text-to-image").prompt("fox");
+    /// let response = client
+    ///     .authorized(client.generated().create_image().body(body).send())
+    ///     .await?;
+    /// println!("{}", response.status());
+    /// # Ok(()) }
+    /// ```
+    pub async fn authorized<F: Future>(&self, call: F) -> F::Output {
+        Exchange::new(self.inner.auth.clone()).scope(call).await
+    }
+
+    /// Sends a checked body through the generated client, retrying per the policy.
+    pub(crate) async fn create_image(&self, body: CreateImageBody) -> Result<Images> {
+        let inner = &self.inner;
+        let span = tracing::info_span!(
+            "flux.generate",
+            model = %body.model,
+            n = body.n.unwrap_or(1),
+            base_url = %inner.config.base_url,
+        );
+        let attempt = || {
+            let body = body.clone();
+            async move {
+                let exchange = Exchange::new(inner.auth.clone());
+                let result = exchange
+                    .scope(inner.generated.create_image().body(body).send())
+                    .await;
+                crate::response::classify(result, exchange.head())
+            }
+        };
+        let (response, request_id) = tracing::Instrument::instrument(
+            retry::run(&inner.config.retry, inner.config.timeout, attempt),
+            span,
+        )
+        .await?;
+        Images::from_response(response, request_id, inner.downloader.clone())
+    }
+}
+
+/// Configures a [`FluxClient`]. Setters never fail; [`build`](Self::build) reports the first
+/// problem as [`Error::InvalidConfig`] naming the setting.
+///
+/// ```
+/// use flux_client::{AuthScheme, Error, FluxClient};
+///
+/// let err = FluxClient::builder()
+///     .api_key("sk-test")
+///     .base_url("http://images.example.com")
+///     .build()
+///     .unwrap_err();
+/// assert!(matches!(err, Error::InvalidConfig { field: "base_url", .. }));
+///
+/// let client = FluxClient::builder()
+///     .api_key("sk-test")
+///     .auth_scheme(AuthScheme::Bearer)
+///     .base_url("http://images.example.com")
+///     .allow_insecure_http(true)
+///     .build()?;
+/// assert_eq!(client.config().auth_scheme(), AuthScheme::Bearer);
+/// # Ok::<(), flux_client::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct FluxClientBuilder {
+    api_key: Option<ApiKey>,
+    auth_scheme: AuthScheme,
+    base_url: String,
+    model: String,
+    connect_timeout: Duration,
+    timeout: Duration,
+    retry: RetryPolicy,
+    user_agent: String,
+    max_download_bytes: u64,
+    allow_insecure_http: bool,
+    http_client: Option<reqwest::Client>,
+}
+
+impl Default for FluxClientBuilder {
+    fn default() -> Self {
+        Self {
+            api_key: None,
+            auth_scheme: AuthScheme::default(),
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            model: DEFAULT_MODEL.to_owned(),
+            connect_timeout: Duration::from_secs(10),
+            // Generations take 10-60 s; leave room for a slow one.
+            timeout: Duration::from_secs(120),
+            retry: RetryPolicy::default(),
+            user_agent: concat!("flux-client/", env!("CARGO_PKG_VERSION")).to_owned(),
+            max_download_bytes: DEFAULT_MAX_DOWNLOAD_BYTES,
+            allow_insecure_http: false,
+            http_client: None,
+        }
+    }
+}
+
+impl fmt::Debug for FluxClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FluxClientBuilder")
+            .field("api_key", &self.api_key)
+            .field("auth_scheme", &self.auth_scheme)
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("user_agent", &self.user_agent)
+            .field("max_download_bytes", &self.max_download_bytes)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("http_client", &self.http_client.is_some())
+            .finish()
+    }
+}
+
+impl FluxClientBuilder {
+    /// A builder with the key from `ONEROUTER_API_KEY` (required) and the base URL from
+    /// `ONEROUTER_BASE_URL` (when set and not empty).
+    pub fn from_env() -> Result<Self> {
+        let key = std::env::var(API_KEY_ENV)
+            .map_err(|e| Error::config(API_KEY_ENV, format!("cannot be read: {e}")))?;
+        let mut builder = Self::default().api_key(key);
+        if let Ok(url) = std::env::var(BASE_URL_ENV)
+            && !url.trim().is_empty()
+        {
+            builder = builder.base_url(url);
+        }
+        Ok(builder)
+    }
+
+    /// The API key. Surrounding whitespace (a trailing newline from a file) is ignored; an empty
+    /// key or one with characters not allowed in a header is refused by [`build`](Self::build).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(ApiKey::new(key));
+        self
+    }
+
+    /// How the key is written in `Authorization` (default: the raw key, as OneRouter documents).
+    pub fn auth_scheme(mut self, scheme: AuthScheme) -> Self {
+        self.auth_scheme = scheme;
+        self
+    }
+
+    /// The API's base URL (default `https://image.onerouter.pro`). Plain `http` is refused
+    /// except to loopback addresses, unless [`allow_insecure_http`](Self::allow_insecure_http).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// The model used when a request names none.
+    pub fn model(mut self, model: impl Into<String>) -> Self {
+        self.model = model.into();
+        self
+    }
+
+    /// Time allowed to open a connection (default 10 s). Ignored with
+    /// [`http_client`](Self::http_client), whose own settings apply.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Time allowed for one attempt, and for one image download (default 120 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The retry policy (see [`RetryPolicy`] for the careful default).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Shortcut for the policy's [`max_retries`](RetryPolicy::max_retries).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.retry = self.retry.max_retries(retries);
+        self
+    }
+
+    /// Shortcut for the policy's total [`deadline`](RetryPolicy::deadline) across attempts.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.retry = self.retry.deadline(deadline);
+        self
+    }
+
+    /// The `User-Agent` header. Ignored with [`http_client`](Self::http_client).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// The largest image download accepted, in bytes (default 64 MiB).
+    pub fn max_download_bytes(mut self, bytes: u64) -> Self {
+        self.max_download_bytes = bytes;
+        self
+    }
+
+    /// Allows plain `http` base URLs to non-loopback hosts (the key then travels unencrypted).
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// Uses your own `reqwest::Client` (proxies, custom TLS roots, ...) for API calls and
+    /// downloads. It must not carry an `Authorization` default header: the layer adds the key
+    /// to API requests itself, and your header would reach the image host.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Checks the configuration and builds the client. Sends nothing.
+    pub fn build(self) -> Result<FluxClient> {
+        let api_key = self
+            .api_key
+            .ok_or_else(|| Error::config("api_key", format!("is not set (set {API_KEY_ENV})")))?;
+        let auth = api_key.header(self.auth_scheme)?;
+        let base_url = parse_base_url(&self.base_url, self.allow_insecure_http)?;
+        if self.model.trim().is_empty() {
+            return Err(Error::config("model", "is empty"));
+        }
+        if self.timeout.is_zero() {
+            return Err(Error::config("timeout", "is zero"));
+        }
+        let http = match self.http_client {
+            Some(client) => client,
+            None => crate::http::build_client(&self.user_agent, self.connect_timeout)?,
+        };
+        // The generated client appends `/v1/images/generations` to this string.
+        let base = base_url.as_str().trim_end_matches('/');
+        let generated = Client::new_with_client(base, http.clone());
+        let config = Config {
+            api_key,
+            auth_scheme: self.auth_scheme,
+            base_url,
+            model: self.model,
+            connect_timeout: self.connect_timeout,
+            timeout: self.timeout,
+            retry: self.retry,
+            user_agent: self.user_agent,
+            max_download_bytes: self.max_download_bytes,
+            allow_insecure_http: self.allow_insecure_http,
+        };
+        let downloader = Downloader {
+            http,
+            max_bytes: config.max_download_bytes,
+            timeout: config.timeout,
+        };
+        Ok(FluxClient {
+            inner: Arc::new(Inner {
+                config,
+                auth,
+                generated,
+                downloader,
+            }),
+        })
+    }
+}

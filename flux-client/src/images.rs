@@ -1,0 +1,290 @@
+//! The generated images and what can be done with them.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+
+use crate::error::{Error, Result};
+use crate::save::Downloader;
+use crate::types::{CreateImageResponse, ImageData};
+
+/// The images of one successful generation, in the server's order. Never empty.
+///
+/// Iterate over `&images` to get each [`Image`].
+#[derive(Clone, Debug)]
+pub struct Images {
+    created: i64,
+    request_id: Option<String>,
+    images: Vec<Image>,
+}
+
+impl Images {
+    /// Turns a decoded response into images; `None` when the server produced none.
+    pub(crate) fn from_response(
+        response: CreateImageResponse,
+        request_id: Option<String>,
+        downloader: Downloader,
+    ) -> Result<Self> {
+        if response.data.is_empty() {
+            return Err(Error::NoImages { request_id });
+        }
+        let created = response.created;
+        let images = response
+            .data
+            .into_iter()
+            .enumerate()
+            .map(|(index, data)| Image::new(index, created, data, downloader.clone()))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            created,
+            request_id,
+            images,
+        })
+    }
+
+    /// When the images were created (Unix seconds, as the server reports).
+    pub fn created(&self) -> i64 {
+        self.created
+    }
+
+    /// The server's request id (`x-request-id`), when it sent one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// How many images there are.
+    pub fn len(&self) -> usize {
+        self.images.len()
+    }
+
+    /// Always `false`: a response without images is [`Error::NoImages`].
+    pub fn is_empty(&self) -> bool {
+        self.images.is_empty()
+    }
+
+    /// The first image (there always is one).
+    pub fn first(&self) -> &Image {
+        &self.images[0]
+    }
+
+    /// The image at `index`, from 0.
+    pub fn get(&self, index: usize) -> Option<&Image> {
+        self.images.get(index)
+    }
+
+    /// The images, in the server's order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Image> {
+        self.images.iter()
+    }
+
+    /// The images as a vector.
+    pub fn into_vec(self) -> Vec<Image> {
+        self.images
+    }
+
+    /// Saves every image into `dir` concurrently (see [`Image::save_in`]) and returns the paths in
+    /// the images' order. Stops at the first failure; files already saved stay.
+    pub async fn save_all_in(&self, dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
+        let dir = dir.as_ref();
+        futures_util::future::try_join_all(self.images.iter().map(|image| image.save_in(dir))).await
+    }
+}
+
+impl<'a> IntoIterator for &'a Images {
+    type Item = &'a Image;
+    type IntoIter = std::slice::Iter<'a, Image>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.images.iter()
+    }
+}
+
+impl IntoIterator for Images {
+    type Item = Image;
+    type IntoIter = std::vec::IntoIter<Image>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.images.into_iter()
+    }
+}
+
+/// One generated image: a URL on the image host, or base64 data, and the revised prompt.
+///
+/// Empty strings from the server count as absent. Exactly one of [`url`](Self::url) and
+/// [`b64_json`](Self::b64_json) is usually present; when both are, the data is used.
+#[derive(Clone)]
+pub struct Image {
+    index: usize,
+    created: i64,
+    url: Option<String>,
+    b64_json: Option<String>,
+    revised_prompt: Option<String>,
+    downloader: Downloader,
+}
+
+fn non_empty(value: Option<String>) -> Option<String> {
+    value.filter(|v| !v.trim().is_empty())
+}
+
+impl Image {
+    fn new(index: usize, created: i64, data: ImageData, downloader: Downloader) -> Result<Self> {
+        let image = Self {
+            index,
+            created,
+            url: non_empty(data.url),
+            b64_json: non_empty(data.b64_json),
+            revised_prompt: non_empty(data.revised_prompt),
+            downloader,
+        };
+        if image.url.is_none() && image.b64_json.is_none() {
+            return Err(Error::Decode {
+                status: 200,
+                reason: format!("image {} has neither `url` nor `b64_json`", index + 1),
+                body: String::new(),
+            });
+        }
+        Ok(image)
+    }
+
+    /// The image's position in the response, from 0.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// When the image was created (Unix seconds).
+    pub fn created(&self) -> i64 {
+        self.created
+    }
+
+    /// Where the image host serves the image.
+    pub fn url(&self) -> Option<&str> {
+        self.url.as_deref()
+    }
+
+    /// The image as base64 text, when asked for with `output_format("b64_json")`.
+    pub fn b64_json(&self) -> Option<&str> {
+        self.b64_json.as_deref()
+    }
+
+    /// The prompt the server actually used, when it changed it.
+    pub fn revised_prompt(&self) -> Option<&str> {
+        self.revised_prompt.as_deref()
+    }
+
+    /// The image's bytes: the base64 data decoded, or the URL downloaded (without the API key,
+    /// within the client's download size cap).
+    pub async fn bytes(&self) -> Result<Vec<u8>> {
+        match (&self.b64_json, &self.url) {
+            (Some(data), _) => decode_b64(data),
+            (None, Some(url)) => self.downloader.fetch(url).await,
+            (None, None) => unreachable!("checked when the image was built"),
+        }
+    }
+
+    /// Saves the image into `dir` (created if missing) under a new name such as
+    /// `flux-1700000000-1.png` and returns its path. The extension comes from the bytes (PNG,
+    /// JPEG or WebP); an existing file is never overwritten (`-2`, `-3`, ... are tried). Data is
+    /// streamed to a temporary file in `dir` and renamed at the end, so a failure leaves no file.
+    pub async fn save_in(&self, dir: impl AsRef<Path>) -> Result<PathBuf> {
+        let stem = format!("flux-{}-{}", self.created, self.index + 1);
+        let target = crate::save::Target::NewIn {
+            dir: dir.as_ref().to_path_buf(),
+            stem,
+        };
+        self.save(target).await
+    }
+
+    /// Saves the image at exactly `path`, replacing a file already there, through a temporary
+    /// file in the same directory (a failure leaves the old file or none). The bytes must be a
+    /// PNG, JPEG or WebP image; the extension of `path` is yours to choose.
+    pub async fn save_to(&self, path: impl AsRef<Path>) -> Result<PathBuf> {
+        let target = crate::save::Target::Exact(path.as_ref().to_path_buf());
+        self.save(target).await
+    }
+
+    async fn save(&self, target: crate::save::Target) -> Result<PathBuf> {
+        match (&self.b64_json, &self.url) {
+            (Some(data), _) => {
+                let bytes = decode_b64(data)?;
+                crate::save::write_bytes(&target, bytes).await
+            }
+            (None, Some(url)) => self.downloader.save(url, &target).await,
+            (None, None) => unreachable!("checked when the image was built"),
+        }
+    }
+}
+
+impl fmt::Debug for Image {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Image")
+            .field("index", &self.index)
+            .field("created", &self.created)
+            .field("url", &self.url)
+            .field(
+                "b64_json",
+                &self
+                    .b64_json
+                    .as_ref()
+                    .map(|d| format!("<{} base64 chars>", d.len())),
+            )
+            .field("revised_prompt", &self.revised_prompt)
+            .finish()
+    }
+}
+
+fn decode_b64(data: &str) -> Result<Vec<u8>> {
+    base64::engine::general_purpose::STANDARD
+        .decode(data.trim())
+        .map_err(|e| Error::Decode {
+            status: 200,
+            reason: format!("`b64_json` is not valid base64: {e}"),
+            body: crate::error::excerpt(data.as_bytes()),
+        })
+}
+
+/// An image encoding recognised from its first bytes.
+///
+/// ```
+/// use flux_client::ImageFormat;
+/// assert_eq!(ImageFormat::sniff(b"\x89PNG\r\n\x1a\n...."), Some(ImageFormat::Png));
+/// assert_eq!(ImageFormat::sniff(b"\xff\xd8\xff\xe0"), Some(ImageFormat::Jpeg));
+/// assert_eq!(ImageFormat::sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some(ImageFormat::Webp));
+/// assert_eq!(ImageFormat::sniff(b"<html>"), None);
+/// assert_eq!(ImageFormat::Jpeg.extension(), "jpg");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ImageFormat {
+    /// PNG.
+    Png,
+    /// JPEG.
+    Jpeg,
+    /// WebP.
+    Webp,
+}
+
+impl ImageFormat {
+    /// The longest prefix [`sniff`](Self::sniff) looks at.
+    pub const SNIFF_LEN: usize = 12;
+
+    /// Recognises the format from the first bytes of a file.
+    pub fn sniff(head: &[u8]) -> Option<Self> {
+        if head.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Some(Self::Png)
+        } else if head.starts_with(b"\xff\xd8\xff") {
+            Some(Self::Jpeg)
+        } else if head.len() >= 12 && &head[..4] == b"RIFF" && &head[8..12] == b"WEBP" {
+            Some(Self::Webp)
+        } else {
+            None
+        }
+    }
+
+    /// The usual file extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Png => "png",
+            Self::Jpeg => "jpg",
+            Self::Webp => "webp",
+        }
+    }
+}

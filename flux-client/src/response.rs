@@ -1,0 +1,223 @@
+//! Turns what the generated client returns into [`Images`] or the layer's [`Error`].
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+use crate::error::{Error, excerpt};
+use crate::retry::{Class, Failure, parse_retry_after};
+use crate::types::{CreateImageResponse, ErrorBody, ErrorDetail};
+
+type Generated = Result<
+    progenitor_client::ResponseValue<CreateImageResponse>,
+    progenitor_client::Error<ErrorBody>,
+>;
+
+/// The request id header names, in order of preference.
+const REQUEST_ID: [&str; 2] = ["x-request-id", "request-id"];
+
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
+    REQUEST_ID
+        .iter()
+        .find_map(|name| headers.get(*name)?.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    parse_retry_after(headers.get(RETRY_AFTER)?.to_str().ok()?)
+}
+
+/// Maps one attempt's result. `head` is the status and headers the hooks captured, which the
+/// generated error drops when a body cannot be decoded.
+pub(crate) fn classify(
+    result: Generated,
+    head: Option<(StatusCode, HeaderMap)>,
+) -> Result<(CreateImageResponse, Option<String>), Box<Failure>> {
+    use progenitor_client::Error as G;
+    let error = match result {
+        Ok(value) => {
+            let id = request_id(value.headers());
+            return Ok((value.into_inner(), id));
+        }
+        Err(error) => error,
+    };
+    Err(Box::new(match error {
+        G::ErrorResponse(value) => {
+            let status = value.status();
+            let headers = value.headers().clone();
+            from_detail(status.as_u16(), value.into_inner().error, &headers)
+        }
+        G::InvalidResponsePayload(body, decode_error) => {
+            let (status, headers) = head.unwrap_or((StatusCode::OK, HeaderMap::new()));
+            undecodable(status, &headers, &body, &decode_error)
+        }
+        G::UnexpectedResponse(response) => {
+            let status = response.status();
+            let headers = response.headers().clone();
+            api(
+                status.as_u16(),
+                Details::message_only(unexpected(status)),
+                &headers,
+            )
+        }
+        // An error answer whose body broke off still stands for its status (429 stays retryable).
+        G::ResponseBodyError(e) => match head {
+            Some((status, headers)) if !status.is_success() => {
+                let message = format!(
+                    "{}; the body could not be read: {}",
+                    unexpected(status),
+                    describe(&e)
+                );
+                api(status.as_u16(), Details::message_only(message), &headers)
+            }
+            _ => communication(&e),
+        },
+        G::CommunicationError(e) | G::InvalidUpgrade(e) => communication(&e),
+        G::InvalidRequest(reason) => final_failure(Error::invalid("body", reason)),
+        G::Custom(reason) => final_failure(Error::Connection { reason }),
+    }))
+}
+
+fn final_failure(error: Error) -> Failure {
+    Failure {
+        error,
+        class: Class::Final,
+        retry_after: None,
+    }
+}
+
+fn communication(error: &reqwest::Error) -> Failure {
+    // A connect timeout is still "never sent", so check `is_connect` first.
+    let class = if error.is_connect() {
+        Class::ConnectFailed
+    } else if error.is_timeout() {
+        Class::Timeout
+    } else {
+        Class::Interrupted
+    };
+    let error = if class == Class::Timeout {
+        Error::Timeout {
+            elapsed: Duration::ZERO,
+        }
+    } else {
+        Error::Connection {
+            reason: describe(error),
+        }
+    };
+    Failure {
+        error,
+        class,
+        retry_after: None,
+    }
+}
+
+/// The error and its causes on one line ("error sending request: connection refused").
+fn describe(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// A body that is not the expected JSON: a 200 `{"error": ...}`, or a proxy's HTML page.
+fn undecodable(
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    decode_error: &serde_json::Error,
+) -> Failure {
+    if let Ok(ErrorBody { error, .. }) = serde_json::from_slice::<ErrorBody>(body) {
+        // OneRouter answers many errors with HTTP 200 and the real status in `code`.
+        let effective = match u16::try_from(error.code) {
+            Ok(code @ 400..=599) if status.is_success() => code,
+            _ => status.as_u16(),
+        };
+        return from_detail(effective, error, headers);
+    }
+    if status.is_success() {
+        return final_failure(Error::Decode {
+            status: status.as_u16(),
+            reason: decode_error.to_string(),
+            body: excerpt(body),
+        });
+    }
+    let text = excerpt(body);
+    let message = if text.trim().is_empty() {
+        unexpected(status)
+    } else {
+        format!("{}: {}", unexpected(status), text.trim())
+    };
+    api(status.as_u16(), Details::message_only(message), headers)
+}
+
+fn unexpected(status: StatusCode) -> String {
+    status
+        .canonical_reason()
+        .map_or_else(|| format!("HTTP {}", status.as_u16()), str::to_owned)
+}
+
+fn from_detail(status: u16, detail: ErrorDetail, headers: &HeaderMap) -> Failure {
+    let param = match detail.param {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) if s.is_empty() => None,
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(other) => Some(other.to_string()),
+    };
+    let details = Details {
+        code: Some(detail.code),
+        message: detail.message,
+        error_type: detail.type_.filter(|t| !t.is_empty()),
+        param,
+    };
+    api(status, details, headers)
+}
+
+/// What an error body said, as far as it could be read.
+struct Details {
+    code: Option<i64>,
+    message: String,
+    error_type: Option<String>,
+    param: Option<String>,
+}
+
+impl Details {
+    fn message_only(message: String) -> Self {
+        Self {
+            code: None,
+            message,
+            error_type: None,
+            param: None,
+        }
+    }
+}
+
+fn api(status: u16, details: Details, headers: &HeaderMap) -> Failure {
+    let request_id = request_id(headers);
+    let retry_after = retry_after(headers);
+    let error = if status == 429 {
+        Error::RateLimited {
+            retry_after,
+            message: details.message,
+            request_id,
+        }
+    } else {
+        Error::Api {
+            status,
+            code: details.code,
+            message: details.message,
+            error_type: details.error_type,
+            param: details.param,
+            request_id,
+        }
+    };
+    Failure {
+        error,
+        class: Class::Status(status),
+        retry_after,
+    }
+}

@@ -1,0 +1,340 @@
+//! The one place that knows when to retry, and how long to wait.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use tracing::Instrument;
+
+use crate::error::{Error, Result};
+
+/// When failed generations are sent again.
+///
+/// Image generation is billed per request and the API has no idempotency key, so the default
+/// retries only what surely did not start work: a connection that failed before the request was
+/// sent, `429 Too Many Requests` and `503 Service Unavailable`, at most twice, within a total
+/// deadline of five minutes. Opt into more with [`retry_status`](Self::retry_status),
+/// [`retry_timeouts`](Self::retry_timeouts) and [`retry_interrupted`](Self::retry_interrupted).
+///
+/// Waits grow exponentially from [`initial_backoff`](Self::initial_backoff) up to
+/// [`max_backoff`](Self::max_backoff), with random jitter. A server's `Retry-After` (seconds or
+/// an HTTP date) is honoured when it is at most [`max_retry_after`](Self::max_retry_after);
+/// a longer hint ends the retries and is reported in [`Error::RateLimited`].
+///
+/// ```
+/// use std::time::Duration;
+/// use flux_client::RetryPolicy;
+///
+/// let policy = RetryPolicy::default()
+///     .max_retries(4)
+///     .retry_status(502)
+///     .deadline(Duration::from_secs(120));
+/// assert_eq!(policy.get_max_retries(), 4);
+/// assert!(policy.retries_status(502) && policy.retries_status(429));
+/// assert!(!RetryPolicy::never().retries_status(429));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct RetryPolicy {
+    max_retries: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    max_retry_after: Duration,
+    deadline: Duration,
+    statuses: Vec<u16>,
+    retry_timeouts: bool,
+    retry_interrupted: bool,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 2,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(60),
+            deadline: Duration::from_secs(300),
+            statuses: vec![429, 503],
+            retry_timeouts: false,
+            retry_interrupted: false,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries (the deadline still applies).
+    pub fn never() -> Self {
+        Self::default().max_retries(0)
+    }
+
+    /// How many times a request may be sent again after the first attempt.
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// The wait before the first retry; each further retry doubles it.
+    pub fn initial_backoff(mut self, wait: Duration) -> Self {
+        self.initial_backoff = wait;
+        self
+    }
+
+    /// The longest wait between two attempts computed from backoff.
+    pub fn max_backoff(mut self, wait: Duration) -> Self {
+        self.max_backoff = wait;
+        self
+    }
+
+    /// The longest `Retry-After` the client will wait for; a longer hint stops retrying.
+    pub fn max_retry_after(mut self, wait: Duration) -> Self {
+        self.max_retry_after = wait;
+        self
+    }
+
+    /// The total time allowed for all attempts and the waits between them.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// Also retry answers with this HTTP status (for example 502 or 504). The request may have
+    /// started work on the server, so this can bill twice.
+    pub fn retry_status(mut self, status: u16) -> Self {
+        if !self.statuses.contains(&status) {
+            self.statuses.push(status);
+        }
+        self
+    }
+
+    /// Retry attempts that timed out. The server may still be generating (and billing) the
+    /// abandoned image.
+    pub fn retry_timeouts(mut self, retry: bool) -> Self {
+        self.retry_timeouts = retry;
+        self
+    }
+
+    /// Retry connections that broke after the request was sent. The server may have received it.
+    pub fn retry_interrupted(mut self, retry: bool) -> Self {
+        self.retry_interrupted = retry;
+        self
+    }
+
+    /// The configured number of retries.
+    pub fn get_max_retries(&self) -> u32 {
+        self.max_retries
+    }
+
+    /// The configured total deadline.
+    pub fn get_deadline(&self) -> Duration {
+        self.deadline
+    }
+
+    /// Whether an answer with this status is retried.
+    pub fn retries_status(&self, status: u16) -> bool {
+        self.max_retries > 0 && self.statuses.contains(&status)
+    }
+
+    fn backoff(&self, retry: u32) -> Duration {
+        let exp = self
+            .initial_backoff
+            .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)));
+        let capped = exp.min(self.max_backoff);
+        // Jitter in [50 %, 100 %] so that many clients limited at once do not retry in step.
+        capped.mul_f64(0.5 + fastrand::f64() * 0.5)
+    }
+
+    /// The wait before retry number `retry` (1-based), or `None` when the failure is final.
+    fn wait_before(&self, retry: u32, failure: &Failure) -> Option<Duration> {
+        if retry > self.max_retries {
+            return None;
+        }
+        let eligible = match failure.class {
+            Class::ConnectFailed => true,
+            Class::Interrupted => self.retry_interrupted,
+            Class::Timeout => self.retry_timeouts,
+            Class::Status(status) => self.statuses.contains(&status),
+            Class::Final => false,
+        };
+        if !eligible {
+            return None;
+        }
+        let backoff = self.backoff(retry);
+        match failure.retry_after {
+            Some(hint) if hint > self.max_retry_after => None,
+            Some(hint) => Some(hint.max(backoff)),
+            None => Some(backoff),
+        }
+    }
+}
+
+/// How a failed attempt may be retried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Class {
+    /// The connection failed before the request was sent.
+    ConnectFailed,
+    /// The connection broke after the request may have been sent.
+    Interrupted,
+    /// The attempt ran out of time.
+    Timeout,
+    /// The server answered with this status (or this `error.code` inside a 200).
+    Status(u16),
+    /// Never retried (bad answers, invalid requests, ...).
+    Final,
+}
+
+/// A failed attempt: the error to report and what it says about retrying.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) error: Error,
+    pub(crate) class: Class,
+    pub(crate) retry_after: Option<Duration>,
+}
+
+/// Runs `attempt` until it succeeds, the policy says stop, or the deadline passes. Each attempt
+/// gets at most `per_attempt`, and never more than what is left of the deadline.
+pub(crate) async fn run<T, F, Fut>(
+    policy: &RetryPolicy,
+    per_attempt: Duration,
+    mut attempt: F,
+) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, Box<Failure>>>,
+{
+    let started = Instant::now();
+    let deadline = started + policy.deadline;
+    let mut number = 0u32;
+    loop {
+        number += 1;
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Error::Timeout {
+                elapsed: started.elapsed(),
+            });
+        }
+        let span = tracing::info_span!(
+            "flux.attempt",
+            attempt = number,
+            status = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        );
+        let outcome = tokio::time::timeout(per_attempt.min(left), attempt())
+            .instrument(span)
+            .await;
+        let failure = match outcome {
+            Ok(Ok(value)) => return Ok(value),
+            Ok(Err(failure)) => {
+                let mut failure = *failure;
+                if let Error::Timeout { elapsed } = &mut failure.error {
+                    *elapsed = started.elapsed();
+                }
+                failure
+            }
+            Err(_) => Failure {
+                error: Error::Timeout {
+                    elapsed: started.elapsed(),
+                },
+                class: Class::Timeout,
+                retry_after: None,
+            },
+        };
+        let Some(wait) = policy.wait_before(number, &failure) else {
+            return Err(failure.error);
+        };
+        if Instant::now() + wait >= deadline {
+            tracing::warn!(attempt = number, error = %failure.error, "no time left to retry");
+            return Err(failure.error);
+        }
+        tracing::warn!(
+            attempt = number,
+            wait_ms = wait.as_millis() as u64,
+            error = %failure.error,
+            "retrying"
+        );
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// Parses `Retry-After`: delay seconds or an HTTP date (a date in the past means now).
+pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        assert_eq!(parse_retry_after(" 7 "), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        let future = std::time::SystemTime::now() + Duration::from_secs(30);
+        let parsed = parse_retry_after(&httpdate::fmt_http_date(future)).unwrap();
+        assert!(parsed > Duration::from_secs(25) && parsed <= Duration::from_secs(30));
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let policy = RetryPolicy::default()
+            .initial_backoff(Duration::from_millis(100))
+            .max_backoff(Duration::from_millis(300));
+        for _ in 0..50 {
+            let first = policy.backoff(1);
+            assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100));
+            let third = policy.backoff(3);
+            assert!(third >= Duration::from_millis(150) && third <= Duration::from_millis(300));
+        }
+    }
+
+    #[test]
+    fn default_policy_retries_only_what_did_not_start_work() {
+        let policy = RetryPolicy::default();
+        let failure = |class| Failure {
+            error: Error::NoImages { request_id: None },
+            class,
+            retry_after: None,
+        };
+        assert!(
+            policy
+                .wait_before(1, &failure(Class::ConnectFailed))
+                .is_some()
+        );
+        assert!(
+            policy
+                .wait_before(1, &failure(Class::Status(429)))
+                .is_some()
+        );
+        assert!(
+            policy
+                .wait_before(1, &failure(Class::Status(503)))
+                .is_some()
+        );
+        assert!(
+            policy
+                .wait_before(3, &failure(Class::Status(503)))
+                .is_none()
+        );
+        for class in [
+            Class::Interrupted,
+            Class::Timeout,
+            Class::Status(500),
+            Class::Status(502),
+            Class::Final,
+        ] {
+            assert!(
+                policy.wait_before(1, &failure(class)).is_none(),
+                "{class:?}"
+            );
+        }
+    }
+}

@@ -17,3 +17,5 @@ mod mock_server;
 mod mock_support;
 mod mock_tls;
 mod mock_validation;
+mod suite_faults;
+mod suite_support;

@@ -71,7 +71,8 @@ pub(crate) fn classify(
                 );
                 api(status.as_u16(), Details::message_only(message), &headers)
             }
-            _ => communication(&e),
+            Some((status, _)) => broken_off(status, &e),
+            None => communication(&e),
         },
         G::CommunicationError(e) | G::InvalidUpgrade(e) => communication(&e),
         G::InvalidRequest(reason) => final_failure(Error::invalid("body", reason)),
@@ -108,6 +109,23 @@ fn communication(error: &reqwest::Error) -> Failure {
     Failure {
         error,
         class,
+        retry_after: None,
+    }
+}
+
+/// A success whose body broke off: the request was answered, so it is an interrupted exchange.
+/// reqwest words this "error decoding response body for url (...)", which reads like a JSON
+/// problem; name what happened and keep only the causes.
+fn broken_off(status: StatusCode, error: &reqwest::Error) -> Failure {
+    if error.is_timeout() {
+        return communication(error);
+    }
+    let causes = std::error::Error::source(error).map_or_else(|| describe(error), describe);
+    Failure {
+        error: Error::Connection {
+            reason: format!("the answer (HTTP {}) broke off: {causes}", status.as_u16()),
+        },
+        class: Class::Interrupted,
         retry_after: None,
     }
 }

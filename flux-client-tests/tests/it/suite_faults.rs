@@ -412,6 +412,30 @@ async fn broken_connections_are_connection_errors_retried_only_when_opted_in() {
     }
 }
 
+/// A body that breaks off after a 200 is reported as a broken answer, not as a decoding problem
+/// (reqwest's own text for it starts "error decoding response body").
+#[tokio::test]
+async fn a_body_that_breaks_off_says_so() {
+    for (fault, cause) in [
+        (
+            Fault::TruncatedBody,
+            "error reading a body from connection: end of file before message length reached",
+        ),
+        (
+            Fault::CloseMidResponse,
+            "error reading a body from connection: unexpected EOF during chunk size line",
+        ),
+    ] {
+        let server = always(fault.clone()).await;
+        let err = fails(&client(&server), &server).await;
+        assert_eq!(
+            err.to_string(),
+            format!("connection to the API failed: the answer (HTTP 200) broke off: {cause}"),
+            "{fault}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_deadline_bounds_the_attempts() {
     // Every answer is a retryable 503 after 150 ms; ten retries would take over 1.5 s.

@@ -17,5 +17,6 @@ mod mock_server;
 mod mock_support;
 mod mock_tls;
 mod mock_validation;
+mod suite_downloads;
 mod suite_faults;
 mod suite_support;

@@ -20,3 +20,4 @@ mod mock_validation;
 mod suite_downloads;
 mod suite_faults;
 mod suite_support;
+mod suite_tls;

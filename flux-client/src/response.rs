@@ -89,8 +89,11 @@ fn final_failure(error: Error) -> Failure {
 }
 
 fn communication(error: &reqwest::Error) -> Failure {
-    // A connect timeout is still "never sent", so check `is_connect` first.
-    let class = if error.is_connect() {
+    // A connect timeout is still "never sent", so check `is_connect` first. A refused
+    // certificate fails the same way on every attempt: not worth a retry.
+    let class = if is_certificate_refusal(error) {
+        Class::Final
+    } else if error.is_connect() {
         Class::ConnectFailed
     } else if error.is_timeout() {
         Class::Timeout
@@ -128,6 +131,26 @@ fn broken_off(status: StatusCode, error: &reqwest::Error) -> Failure {
         class: Class::Interrupted,
         retry_after: None,
     }
+}
+
+/// Whether the TLS handshake refused the server's certificate (unknown issuer, expired, wrong
+/// name, ...). rustls's error sits inside nested `io::Error`s, whose `source` skips the error they
+/// wrap, so those are opened with `get_ref`.
+fn is_certificate_refusal(error: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(mut cause) = source {
+        while let Some(inner) = cause
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            cause = inner;
+        }
+        if let Some(rustls::Error::InvalidCertificate(_)) = cause.downcast_ref::<rustls::Error>() {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// The error and its causes on one line ("error sending request: connection refused").

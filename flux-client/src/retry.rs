@@ -12,7 +12,8 @@ use crate::error::{Error, Result};
 /// Image generation is billed per request and the API has no idempotency key, so the default
 /// retries only what surely did not start work: a connection that failed before the request was
 /// sent, `429 Too Many Requests` and `503 Service Unavailable`, at most twice, within a total
-/// deadline of five minutes. Opt into more with [`retry_status`](Self::retry_status),
+/// deadline of five minutes. A certificate the TLS handshake refuses is not retried (it would be
+/// refused again). Opt into more with [`retry_status`](Self::retry_status),
 /// [`retry_timeouts`](Self::retry_timeouts) and [`retry_interrupted`](Self::retry_interrupted).
 ///
 /// Waits grow exponentially from [`initial_backoff`](Self::initial_backoff) up to

@@ -52,5 +52,26 @@ async fn without_the_root_the_certificate_is_refused_and_nothing_is_sent() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(attempts(&server), 0, "no HTTP request got through the handshake");
+    assert_eq!(
+        attempts(&server),
+        0,
+        "no HTTP request got through the handshake"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_certificate_is_not_retried() {
+    let server = MockServer::builder().tls(true).start().await.unwrap();
+    let client = FluxClient::builder()
+        .api_key(server.api_key())
+        .base_url(server.base_url())
+        .build()
+        .unwrap();
+    assert!(client.config().retry_policy().get_max_retries() > 0);
+    let err = client.generate("a fox").send().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Connection { reason } if reason.contains("UnknownIssuer")),
+        "{err:?}"
+    );
+    assert_eq!(server.connections_accepted(), 1, "one handshake, no retry");
 }

@@ -17,6 +17,7 @@ mod mock_server;
 mod mock_support;
 mod mock_tls;
 mod mock_validation;
+mod suite_concurrency;
 mod suite_downloads;
 mod suite_faults;
 mod suite_support;

@@ -244,6 +244,14 @@ async fn a_503s_retry_after_is_waited_for() {
 }
 
 #[tokio::test]
+async fn a_503s_retry_after_beyond_the_bound_ends_the_retries() {
+    let server = always(status(503, Some(120))).await;
+    let err = fails(&client(&server), &server).await;
+    assert!(matches!(err, Error::Api { status: 503, .. }), "{err:?}");
+    assert_eq!(attempts(&server), 1);
+}
+
+#[tokio::test]
 async fn the_documented_401_402_403_bodies_reach_the_user_unretried() {
     for (code, error_type, message) in [
         (

@@ -101,7 +101,8 @@ pub enum Error {
     Download {
         /// The host of the image URL (never the full URL, which may carry a signature).
         host: String,
-        /// The HTTP status, when the host answered.
+        /// The HTTP status, when the host answered with an error status (not for a 200 whose body
+        /// is too large, breaks off or is not an image).
         status: Option<u16>,
         /// What went wrong.
         reason: String,

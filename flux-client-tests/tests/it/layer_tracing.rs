@@ -108,6 +108,9 @@ async fn requests_and_attempts_are_traced_without_the_key() {
 
     let capture = Capture::default();
     let guard = tracing::subscriber::set_default(capture.clone());
+    // Other tests run on other threads without a subscriber: a callsite they registered while
+    // this one was being installed may have cached "never"; ask every callsite again.
+    tracing::callsite::rebuild_interest_cache();
     client.generate("fox").send().await.unwrap();
     drop(guard);
 

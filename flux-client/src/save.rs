@@ -26,12 +26,14 @@ pub(crate) enum Target {
     NewIn { dir: PathBuf, stem: String },
     /// Exactly this path, replacing what is there.
     Exact(PathBuf),
+    /// `<stem>.<ext>` in `dir`, replacing what is there.
+    Named { dir: PathBuf, stem: String },
 }
 
 impl Target {
     fn dir(&self) -> PathBuf {
         match self {
-            Target::NewIn { dir, .. } => dir.clone(),
+            Target::NewIn { dir, .. } | Target::Named { dir, .. } => dir.clone(),
             Target::Exact(path) => match path.parent() {
                 Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
                 _ => PathBuf::from("."),
@@ -213,13 +215,17 @@ impl Part {
             .await
             .map_err(|source| self.io_error(source))?;
         let Part { mut temp, .. } = self;
+        let replace = |temp: tempfile::NamedTempFile, path: PathBuf| {
+            temp.persist(&path).map_err(|e| Error::Io {
+                path: path.clone(),
+                source: e.error,
+            })?;
+            Ok(path)
+        };
         match target {
-            Target::Exact(path) => {
-                temp.persist(path).map_err(|e| Error::Io {
-                    path: path.clone(),
-                    source: e.error,
-                })?;
-                Ok(path.clone())
+            Target::Exact(path) => replace(temp, path.clone()),
+            Target::Named { dir, stem } => {
+                replace(temp, dir.join(format!("{stem}.{}", format.extension())))
             }
             Target::NewIn { dir, stem } => {
                 for n in 1..=1000u32 {

@@ -313,3 +313,73 @@ fn a_damaged_manifest_or_unreadable_input_exits_2() {
     );
     assert!(mock.generations().is_empty());
 }
+
+#[test]
+fn ctrl_c_finishes_the_lines_in_flight_then_a_rerun_completes_the_rest() {
+    let mock = Mock::with_faults(&[Fault::Delay(Duration::from_millis(300))]);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let count = 6u64;
+    let lines: Vec<String> = (1..=count)
+        .map(|n| json!({"prompt": format!("line {n}")}).to_string())
+        .collect();
+    let input = write_input(dir.path(), &lines);
+
+    let child = mock
+        .flux(&["batch", "--concurrency", "2"])
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while lines_with(&records(&out), "done").is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(60), "no progress");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    interrupt(child.id());
+    let output = child.wait_with_output().unwrap();
+    assert_status(&output, 130);
+    assert!(
+        stderr(&output).contains("interrupted"),
+        "{}",
+        stderr(&output)
+    );
+
+    let before = records(&out);
+    let done_before = lines_with(&before, "done");
+    assert!(
+        done_before.len() < count as usize,
+        "stopped early: {done_before:?}"
+    );
+    assert_eq!(
+        lines_with(&before, "generated"),
+        done_before,
+        "every line that was generated was also saved"
+    );
+
+    let output = batch(&mock, &input, &out, &[]);
+    assert_status(&output, 0);
+    assert_eq!(
+        lines_with(&records(&out), "done"),
+        (1..=count).collect::<Vec<_>>()
+    );
+    let counts = prompts(&mock);
+    assert_eq!(counts.len(), count as usize);
+    assert!(
+        counts.values().all(|&n| n == 1),
+        "nothing paid twice: {counts:?}"
+    );
+    assert!(files_in(&out).iter().all(|f| !f.ends_with(".part")));
+}
+
+/// Sends SIGINT, as Ctrl-C does.
+pub fn interrupt(pid: u32) {
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}

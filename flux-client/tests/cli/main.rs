@@ -5,4 +5,5 @@ mod batch;
 mod exit_status;
 mod generate;
 mod help;
+mod mock;
 mod support;

@@ -172,11 +172,13 @@ impl Part {
             source,
         };
         tokio::fs::create_dir_all(&dir).await.map_err(io)?;
-        let temp = tempfile::Builder::new()
-            .prefix(".flux-")
-            .suffix(".part")
-            .tempfile_in(&dir)
-            .map_err(io)?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".flux-").suffix(".part");
+        // A saved image gets the permissions of any new file (0666 less the umask), not the
+        // owner-only 0600 that temporary files get by default.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let temp = builder.tempfile_in(&dir).map_err(io)?;
         let file = temp.as_file().try_clone().map_err(io)?;
         Ok(Self {
             temp,

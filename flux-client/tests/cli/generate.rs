@@ -54,6 +54,16 @@ fn every_option_reaches_the_request_body_and_the_images_are_saved() {
         assert_eq!(width * 16, height * 9, "a 9:16 image, got {width}x{height}");
     }
     assert_ne!(paths[0], paths[1]);
+
+    // Saved images get the permissions of any new file, not a temporary file's 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let reference = out.path().join("reference");
+        std::fs::write(&reference, b"").unwrap();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode();
+        assert_eq!(mode(&paths[0]), mode(&reference));
+    }
 }
 
 #[test]

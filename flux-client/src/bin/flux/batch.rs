@@ -284,6 +284,15 @@ async fn attempt(context: &Context, job: &Job) -> Result<(i64, Vec<ImageRecord>)
         match from_journal(&context.client, journal) {
             Ok(images) => match save(context, job, &images).await {
                 Ok(saved) => return Ok(saved),
+                // The image host is failing, not the URLs: keep the journal for the next run.
+                Err(
+                    error @ Error::Download {
+                        status: Some(500..),
+                        ..
+                    },
+                ) => {
+                    return Err(error.into());
+                }
                 Err(error) => note(
                     &context.bar,
                     &format!(

@@ -113,11 +113,18 @@ fn api_errors_exit_1_with_status_and_message() {
         ("empty-data", &["no image"][..]),
         ("malformed-json", &["decode", "200"][..]),
         ("image-404", &["download", "404"][..]),
+        (
+            "image-too-large;bytes=100000000",
+            &["download", "larger"][..],
+        ),
     ] {
         let mock = Mock::start();
         mock.server.push_fault(fault.parse().unwrap());
         let out = tempfile::tempdir().unwrap();
-        let output = run(mock.flux(&["generate", "fox"]).arg("-o").arg(out.path()));
+        let output = run(mock
+            .flux(&["generate", "fox", "-n", "2"])
+            .arg("-o")
+            .arg(out.path()));
         assert_status(&output, 1);
         assert_one_line(&output, expected);
         assert_eq!(output.stdout, b"", "{fault}");

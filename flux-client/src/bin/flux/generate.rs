@@ -1,15 +1,15 @@
 //! `flux generate`: one request, its images saved (or listed), paths printed.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use flux_client::Images;
 use flux_client::types::OutputFormat;
-use flux_client::{Image, Images};
 use serde::Serialize;
 
 use crate::args::GenerateArgs;
 use crate::connect::Connection;
-use crate::exit::{Failure, Status, describe};
-use crate::progress::{Progress, note};
+use crate::exit::{Failure, Status};
+use crate::progress::Progress;
 
 /// The object `--json` prints.
 #[derive(Serialize)]
@@ -50,31 +50,30 @@ pub async fn run(args: GenerateArgs) -> Result<Status, Failure> {
     spinner.finish_and_clear();
     let images = images?;
 
-    let paths = if args.no_download {
+    let paths: Vec<Option<PathBuf>> = if args.no_download {
         vec![None; images.len()]
     } else {
         let bar = progress.bar(images.len() as u64, "saving");
         let saved = tokio::select! {
-            saved = save_all(&images, &args, &bar) => saved,
+            saved = save_all(&images, &args.out, &bar) => saved,
             _ = tokio::signal::ctrl_c() => {
                 bar.finish_and_clear();
                 return Err(Failure { status: Status::Interrupted, message: "interrupted".into() });
             }
         };
         bar.finish_and_clear();
-        saved
+        saved?.into_iter().map(Some).collect()
     };
 
-    let failures = paths.iter().filter(|path| path.is_none()).count();
     if args.json {
         let output = Output {
             created: images.created(),
             images: images
                 .iter()
-                .zip(&paths)
+                .zip(paths)
                 .map(|(image, path)| OutputImage {
                     url: image.url().map(str::to_owned),
-                    path: path.clone(),
+                    path,
                     revised_prompt: image.revised_prompt().map(str::to_owned),
                 })
                 .collect(),
@@ -83,11 +82,10 @@ pub async fn run(args: GenerateArgs) -> Result<Status, Failure> {
             .map_err(|e| Failure::failed(format!("cannot write JSON: {e}")))?;
         println!("{text}");
     } else {
-        for (image, path) in images.iter().zip(&paths) {
-            match (args.no_download, path) {
-                (true, _) => println!("{}", image.url().unwrap_or_default()),
-                (false, Some(path)) => println!("{}", path.display()),
-                (false, None) => {}
+        for (image, path) in images.iter().zip(paths) {
+            match path {
+                Some(path) => println!("{}", path.display()),
+                None => println!("{}", image.url().unwrap_or_default()),
             }
             if let Some(revised) = image.revised_prompt() {
                 eprintln!(
@@ -97,36 +95,31 @@ pub async fn run(args: GenerateArgs) -> Result<Status, Failure> {
             }
         }
     }
-    if !args.no_download && failures > 0 {
-        return Ok(Status::Failed);
-    }
     Ok(Status::Ok)
 }
 
-/// Saves every image, reporting each failure on stderr; `None` where saving failed.
+/// Saves every image into `dir`, or none: when one fails, those already saved are removed and
+/// the first error is returned.
 async fn save_all(
     images: &Images,
-    args: &GenerateArgs,
+    dir: &Path,
     bar: &indicatif::ProgressBar,
-) -> Vec<Option<PathBuf>> {
-    let save = |image: &Image| {
-        let image = image.clone();
-        let dir = args.out.clone();
-        let bar = bar.clone();
-        async move {
-            let result = image.save_in(&dir).await;
-            bar.inc(1);
-            match result {
-                Ok(path) => Some(path),
-                Err(error) => {
-                    note(
-                        &bar,
-                        &format!("image {}: {}", image.index() + 1, describe(&error)),
-                    );
-                    None
-                }
+) -> Result<Vec<PathBuf>, Failure> {
+    let results = futures_util::future::join_all(images.iter().map(|image| async move {
+        let result = image.save_in(dir).await;
+        bar.inc(1);
+        result
+    }))
+    .await;
+    let (saved, failed): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
+    let saved: Vec<PathBuf> = saved.into_iter().filter_map(Result::ok).collect();
+    match failed.into_iter().find_map(Result::err) {
+        None => Ok(saved),
+        Some(error) => {
+            for path in &saved {
+                let _ = tokio::fs::remove_file(path).await;
             }
+            Err(error.into())
         }
-    };
-    futures_util::future::join_all(images.iter().map(save)).await
+    }
 }

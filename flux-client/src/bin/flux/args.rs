@@ -64,6 +64,7 @@ Each non-blank line is a JSON object with the request fields, named as in the AP
 (required), model, size, seed, n, image_url, image_prompt_strength, enhance_prompt, raw,
 enable_safety_checker, safety_tolerance (a string, \"1\"..\"6\"), output_format.
 
+Images are saved as DIR/line-<N>-<n>.<ext> and their paths printed as lines finish.
 DIR/manifest.jsonl gets one record per finished line, written and synced as it finishes:
 {\"line\": N, \"status\": \"done\", \"request\": {...}, \"images\": [{\"url\", \"path\", \"revised_prompt\"}]}
 or {\"line\": N, \"status\": \"failed\", \"request\": {...}, \"error\": {\"message\", \"http_status\", \"retry\"}}.

@@ -17,7 +17,7 @@ use crate::images::Images;
 use crate::request::GenerateRequest;
 use crate::retry::{self, RetryPolicy};
 use crate::save::Downloader;
-use crate::types::CreateImageBody;
+use crate::types::{self, CreateImageBody};
 
 /// The client for the FLUX1.1 \[pro\] ultra image API. Cheap to clone; clones share connections.
 ///
@@ -99,6 +99,29 @@ impl FluxClient {
     /// ```
     pub async fn authorized<F: Future>(&self, call: F) -> F::Output {
         Exchange::new(self.inner.auth.clone()).scope(call).await
+    }
+
+    /// Rebuilds [`Images`] from a response kept earlier (a journal written between generating
+    /// and saving), so its images can be downloaded without paying for a new generation. Image
+    /// URLs may expire (signed URLs often after minutes); a download that fails then is an
+    /// [`Error::Download`].
+    ///
+    /// ```
+    /// use flux_client::{Error, FluxClient, types::CreateImageResponse};
+    ///
+    /// let client = FluxClient::builder().api_key("sk-test").build()?;
+    /// let kept: CreateImageResponse = serde_json::from_str(
+    ///     r#"{"created": 1700000000, "data": [{"url": "https://cdn.example.com/a.png"}]}"#,
+    /// ).unwrap();
+    /// let images = client.images_from_response(kept)?;
+    /// assert_eq!(images.first().url(), Some("https://cdn.example.com/a.png"));
+    ///
+    /// let empty: CreateImageResponse = serde_json::from_str(r#"{"created": 1, "data": []}"#).unwrap();
+    /// assert!(matches!(client.images_from_response(empty), Err(Error::NoImages { .. })));
+    /// # Ok::<(), flux_client::Error>(())
+    /// ```
+    pub fn images_from_response(&self, response: types::CreateImageResponse) -> Result<Images> {
+        Images::from_response(response, None, self.inner.downloader.clone())
     }
 
     /// Sends a checked body through the generated client, retrying per the policy.

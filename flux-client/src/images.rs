@@ -193,6 +193,36 @@ impl Image {
         self.save(target).await
     }
 
+    /// Saves the image as `dir/<stem>.<ext>` (`dir` created if missing, the extension from the
+    /// bytes), replacing a file of that name: for names you manage yourself, such as one per
+    /// line of a batch that may be resumed. Written through a temporary file like
+    /// [`save_in`](Self::save_in).
+    ///
+    /// ```
+    /// # async fn demo(image: &flux_client::Image) -> Result<(), flux_client::Error> {
+    /// let path = image.save_as("out", "line-7-1").await?; // out/line-7-1.png (or .jpg, .webp)
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// A stem that is empty or contains a path separator is refused ([`Error::Io`],
+    /// `InvalidInput`) before anything is written.
+    pub async fn save_as(&self, dir: impl AsRef<Path>, stem: &str) -> Result<PathBuf> {
+        if stem.is_empty() || stem == ".." || stem.contains(['/', '\\']) {
+            return Err(Error::Io {
+                path: dir.as_ref().join(stem),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "the file name stem must be a plain name",
+                ),
+            });
+        }
+        let target = crate::save::Target::Named {
+            dir: dir.as_ref().to_path_buf(),
+            stem: stem.to_owned(),
+        };
+        self.save(target).await
+    }
+
     /// Saves the image at exactly `path`, replacing a file already there, through a temporary
     /// file in the same directory (a failure leaves the old file or none). The bytes must be a
     /// PNG, JPEG or WebP image; the extension of `path` is yours to choose.

@@ -26,12 +26,14 @@ pub(crate) enum Target {
     NewIn { dir: PathBuf, stem: String },
     /// Exactly this path, replacing what is there.
     Exact(PathBuf),
+    /// `<stem>.<ext>` in `dir`, replacing what is there.
+    Named { dir: PathBuf, stem: String },
 }
 
 impl Target {
     fn dir(&self) -> PathBuf {
         match self {
-            Target::NewIn { dir, .. } => dir.clone(),
+            Target::NewIn { dir, .. } | Target::Named { dir, .. } => dir.clone(),
             Target::Exact(path) => match path.parent() {
                 Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
                 _ => PathBuf::from("."),
@@ -170,11 +172,13 @@ impl Part {
             source,
         };
         tokio::fs::create_dir_all(&dir).await.map_err(io)?;
-        let temp = tempfile::Builder::new()
-            .prefix(".flux-")
-            .suffix(".part")
-            .tempfile_in(&dir)
-            .map_err(io)?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".flux-").suffix(".part");
+        // A saved image gets the permissions of any new file (0666 less the umask), not the
+        // owner-only 0600 that temporary files get by default.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let temp = builder.tempfile_in(&dir).map_err(io)?;
         let file = temp.as_file().try_clone().map_err(io)?;
         Ok(Self {
             temp,
@@ -213,13 +217,17 @@ impl Part {
             .await
             .map_err(|source| self.io_error(source))?;
         let Part { mut temp, .. } = self;
+        let replace = |temp: tempfile::NamedTempFile, path: PathBuf| {
+            temp.persist(&path).map_err(|e| Error::Io {
+                path: path.clone(),
+                source: e.error,
+            })?;
+            Ok(path)
+        };
         match target {
-            Target::Exact(path) => {
-                temp.persist(path).map_err(|e| Error::Io {
-                    path: path.clone(),
-                    source: e.error,
-                })?;
-                Ok(path.clone())
+            Target::Exact(path) => replace(temp, path.clone()),
+            Target::Named { dir, stem } => {
+                replace(temp, dir.join(format!("{stem}.{}", format.extension())))
             }
             Target::NewIn { dir, stem } => {
                 for n in 1..=1000u32 {

@@ -140,6 +140,30 @@ async fn save_to_writes_exactly_there_and_replaces() {
 }
 
 #[tokio::test]
+async fn save_as_names_by_stem_and_format_and_replaces() {
+    let host = ScriptedServer::start().await;
+    host.push(image_reply(JPEG));
+    let (images, _api) = generate(&[format!("{}/a", host.url())]).await;
+    let image = images.first();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("line-7-1.jpg"), b"a killed run's file").unwrap();
+    let saved = image.save_as(dir.path(), "line-7-1").await.unwrap();
+    assert_eq!(saved, dir.path().join("line-7-1.jpg"));
+    assert_eq!(std::fs::read(&saved).unwrap(), JPEG);
+    assert_eq!(files_in(dir.path()), ["line-7-1.jpg"]);
+
+    for stem in ["", "..", "../escape", "a/b", "a\\b"] {
+        match image.save_as(dir.path(), stem).await {
+            Err(Error::Io { source, .. }) => {
+                assert_eq!(source.kind(), std::io::ErrorKind::InvalidInput, "{stem:?}")
+            }
+            other => panic!("{stem:?}: {other:?}"),
+        }
+    }
+    assert_eq!(host.requests().len(), 1, "refused stems download nothing");
+}
+
+#[tokio::test]
 async fn failed_downloads_leave_no_file() {
     let host = ScriptedServer::start().await;
     let mut truncated = PNG.to_vec();

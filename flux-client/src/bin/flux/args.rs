@@ -1,0 +1,349 @@
+//! The command line, and the request fields shared by `generate` and batch lines.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Args, Parser, Subcommand};
+use flux_client::GenerateRequest;
+use flux_client::mock::Fault;
+use flux_client::types::{AspectRatio, OutputFormat, SafetyTolerance};
+use serde::Deserialize;
+
+/// Generate images with FLUX1.1 [pro] ultra (OneRouter) from the terminal.
+#[derive(Debug, Parser)]
+#[command(name = "flux", version, after_help = concat!("\
+Examples:
+  flux generate --mock \"a red fox in fresh snow, golden hour\" --out out
+  ONEROUTER_API_KEY=sk-... flux generate \"a lighthouse at dusk\" --size 9:16 --seed 42
+  flux batch prompts.jsonl --out out --concurrency 4
+
+", "\
+Exit status:
+  0    everything asked for was done
+  1    the API, the network, the image host or the disk failed (one line on stderr says which)
+  2    invalid command line or input (unknown size, tolerance, strength outside 0..1, empty
+       prompt, no API key without --mock, ...): nothing was sent
+  3    `batch` only: some lines failed (see DIR/manifest.jsonl and stderr)
+  130  interrupted by Ctrl-C"))]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate images for one prompt and save them.
+    #[command(after_help = concat!("\
+Examples:
+  flux generate --mock \"a red fox in fresh snow, golden hour\" --out out
+  flux generate \"a lighthouse at dusk\" --size 9:16 --seed 42 -n 2 --safety-tolerance 2
+  flux generate \"a lighthouse at dusk\" --no-download --json
+
+Images are saved as DIR/flux-<created>-<n>.<png|jpg|webp> (the extension of their real format);
+an existing file is never overwritten. The saved paths are printed, one per line.
+
+", "\
+Exit status:
+  0    everything asked for was done
+  1    the API, the network, the image host or the disk failed (one line on stderr says which)
+  2    invalid command line or input (unknown size, tolerance, strength outside 0..1, empty
+       prompt, no API key without --mock, ...): nothing was sent
+  130  interrupted by Ctrl-C"))]
+    Generate(GenerateArgs),
+
+    /// Run one generation per line of a JSONL file, resumably.
+    #[command(after_help = concat!("\
+Example:
+  printf '%s\\n' '{\"prompt\": \"a red fox\", \"size\": \"9:16\", \"seed\": 1}' \\
+                 '{\"prompt\": \"a lighthouse at dusk\", \"n\": 2}' > prompts.jsonl
+  flux batch prompts.jsonl --out out --concurrency 4
+
+Each non-blank line is a JSON object with the request fields, named as in the API: prompt
+(required), model, size, seed, n, image_url, image_prompt_strength, enhance_prompt, raw,
+enable_safety_checker, safety_tolerance (a string, \"1\"..\"6\"), output_format.
+
+Images are saved as DIR/line-<N>-<n>.<ext> and their paths printed as lines finish.
+DIR/manifest.jsonl gets one record per finished line, written and synced as it finishes:
+{\"line\": N, \"status\": \"done\", \"request\": {...}, \"images\": [{\"url\", \"path\", \"revised_prompt\"}]}
+or {\"line\": N, \"status\": \"failed\", \"request\": {...}, \"error\": {\"message\", \"http_status\", \"retry\"}}.
+Before downloading, a \"generated\" record keeps the image URLs, so a line interrupted between
+generation and download is downloaded, not generated (and paid for) again.
+
+Running the same command again skips lines already done, and lines that failed because of the
+line itself (\"retry\": false: invalid input, or the API refused the request with 400/403/422)
+unless the line was changed; other failures (network, timeouts, 429/5xx, 401/402, downloads) are
+tried again.
+
+", "\
+Exit status:
+  0    every line is done
+  1    the batch could not run (the manifest or DIR cannot be written)
+  2    invalid command line, unreadable FILE, damaged manifest, or no API key: nothing was sent
+  3    some lines failed (see DIR/manifest.jsonl and stderr)
+  130  interrupted by Ctrl-C (lines in flight are finished and recorded first; a second
+       Ctrl-C abandons them)"))]
+    Batch(BatchArgs),
+
+    /// Run the mock API server in the foreground (Ctrl-C stops it).
+    #[command(after_help = "\
+Example:
+  flux mock --port 4010
+  # in another terminal:
+  ONEROUTER_BASE_URL=http://127.0.0.1:4010 ONEROUTER_API_KEY=sk-mock flux generate \"a red fox\"
+
+The mock validates requests against the API's schema and answers with small PNGs of the
+requested aspect ratio. --fault makes it misbehave (see the README's fault table), e.g.
+--fault 'delay;ms=2000' or --fault 'status;code=503'.")]
+    Mock(MockArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[command(flatten)]
+    pub fields: RequestFields,
+
+    /// Directory to save the images in (created if missing).
+    #[arg(short = 'o', long = "out", value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
+
+    /// Print the image URLs instead of downloading them.
+    #[arg(long)]
+    pub no_download: bool,
+
+    /// Print one JSON object on stdout, {"created", "images": [{"url", "path",
+    /// "revised_prompt"}]}, and nothing else; no progress display.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// The JSONL file: one request per line.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Directory for the images and manifest.jsonl (created if missing).
+    #[arg(short = 'o', long = "out", value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// How many lines run at the same time (the API allows 30 concurrent tasks).
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u32).range(1..=30))]
+    pub concurrency: u32,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MockArgs {
+    /// The API port (default: any free port). The image host takes another free port.
+    #[arg(long, value_name = "P", default_value_t = 0)]
+    pub port: u16,
+
+    /// The API key the mock accepts.
+    #[arg(long, value_name = "KEY", default_value = flux_client::mock::MockServer::DEFAULT_API_KEY)]
+    pub api_key: String,
+
+    /// A fault applied to every request (repeatable), e.g. 'delay;ms=2000', 'status;code=503'.
+    #[arg(long, value_name = "FAULT", value_parser = parse_fault)]
+    pub fault: Vec<Fault>,
+}
+
+/// Where and how to reach the API.
+#[derive(Debug, Args)]
+pub struct ConnectionArgs {
+    /// Use the built-in mock server, started in this process (no key needed, nothing billed);
+    /// --base-url and --api-key are ignored.
+    #[arg(long)]
+    pub mock: bool,
+
+    /// With --mock: a fault the mock applies to every request (repeatable), e.g.
+    /// 'delay;ms=500', 'status;code=503'.
+    #[arg(long, value_name = "FAULT", value_parser = parse_fault, requires = "mock")]
+    pub mock_fault: Vec<Fault>,
+
+    /// The API's base URL [default: https://image.onerouter.pro].
+    #[arg(long, env = flux_client::BASE_URL_ENV, value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// The API key.
+    #[arg(long, env = flux_client::API_KEY_ENV, hide_env_values = true, value_name = "KEY")]
+    pub api_key: Option<String>,
+
+    /// Seconds allowed for one attempt and for one image download [default: 120].
+    #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
+    pub timeout: Option<Duration>,
+
+    /// How many times a request that surely did not start work (connection refused, 429, 503)
+    /// is sent again [default: 2].
+    #[arg(long, value_name = "N")]
+    pub max_retries: Option<u32>,
+}
+
+/// The fields of one request: the options of `generate`, the keys of a batch line.
+#[derive(Clone, Debug, Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestFields {
+    /// What the image should show.
+    #[arg(value_name = "PROMPT")]
+    pub prompt: String,
+
+    /// The model [default: flux-pro-v1.1-ultra-text-to-image].
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
+
+    /// The aspect ratio [server default: 16:9].
+    #[arg(long, value_name = "RATIO", value_parser = enum_parser::<AspectRatio>())]
+    pub size: Option<AspectRatio>,
+
+    /// The seed: the same seed and prompt give the same image.
+    #[arg(long, value_name = "SEED", allow_negative_numbers = true)]
+    pub seed: Option<i64>,
+
+    /// How many images to generate.
+    #[arg(short = 'n', long = "n", value_name = "N")]
+    pub n: Option<u32>,
+
+    /// An http(s) URL of an image to start from.
+    #[arg(long, value_name = "URL")]
+    pub image_url: Option<String>,
+
+    /// How strongly the image at --image-url weighs, from 0 to 1.
+    #[arg(long, value_name = "0..1", allow_negative_numbers = true)]
+    pub image_prompt_strength: Option<f64>,
+
+    /// Let the server enhance the prompt (--enhance-prompt or --enhance-prompt=false).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true")]
+    pub enhance_prompt: Option<bool>,
+
+    /// Less processed, more natural-looking images (--raw or --raw=false).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true")]
+    pub raw: Option<bool>,
+
+    /// The server's safety checker (--enable-safety-checker=false to turn it off).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
+          default_missing_value = "true")]
+    pub enable_safety_checker: Option<bool>,
+
+    /// Safety tolerance, 1 (strictest) to 6 [server default: 2].
+    #[arg(long, value_name = "LEVEL", value_parser = enum_parser::<SafetyTolerance>())]
+    pub safety_tolerance: Option<SafetyTolerance>,
+
+    /// Images as URLs on the image host or as base64 in the response [server default: url].
+    #[arg(long, value_name = "FORMAT", value_parser = enum_parser::<OutputFormat>())]
+    pub output_format: Option<OutputFormat>,
+}
+
+impl RequestFields {
+    /// Sets every field given on `request` (which checks them when built).
+    pub fn apply<'a>(&self, mut request: GenerateRequest<'a>) -> GenerateRequest<'a> {
+        if let Some(model) = &self.model {
+            request = request.model(model.clone());
+        }
+        if let Some(size) = self.size {
+            request = request.size(size);
+        }
+        if let Some(seed) = self.seed {
+            request = request.seed(seed);
+        }
+        if let Some(n) = self.n {
+            request = request.n(n);
+        }
+        if let Some(url) = &self.image_url {
+            request = request.image_url(url.clone());
+        }
+        if let Some(strength) = self.image_prompt_strength {
+            request = request.image_prompt_strength(strength);
+        }
+        if let Some(enhance) = self.enhance_prompt {
+            request = request.enhance_prompt(enhance);
+        }
+        if let Some(raw) = self.raw {
+            request = request.raw(raw);
+        }
+        if let Some(enable) = self.enable_safety_checker {
+            request = request.enable_safety_checker(enable);
+        }
+        if let Some(tolerance) = self.safety_tolerance {
+            request = request.safety_tolerance(tolerance);
+        }
+        if let Some(format) = self.output_format {
+            request = request.output_format(format);
+        }
+        request
+    }
+}
+
+/// The values of a generated enum, read from its JSON schema so that they follow the API
+/// document.
+fn enum_values<T: schemars::JsonSchema>() -> Vec<String> {
+    let schema = schemars::schema_for!(T);
+    schema
+        .get("enum")
+        .and_then(serde_json::Value::as_array)
+        .map(|values| {
+            values
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Parses a generated enum with its `FromStr`, listing the allowed values in help and errors.
+fn enum_parser<T>() -> impl TypedValueParser<Value = T>
+where
+    T: schemars::JsonSchema + FromStr + Clone + Send + Sync + 'static,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    PossibleValuesParser::new(enum_values::<T>()).try_map(|text| text.parse::<T>())
+}
+
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if !seconds.is_finite() || seconds <= 0.0 || seconds > 86_400.0 {
+        return Err(format!("must be between 0 and 86400 seconds, not {text}"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+fn parse_fault(text: &str) -> Result<Fault, String> {
+    text.parse::<Fault>().map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn enum_values_come_from_the_schema() {
+        assert_eq!(
+            enum_values::<AspectRatio>(),
+            [
+                "21:9", "16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "9:21"
+            ]
+        );
+        assert_eq!(
+            enum_values::<SafetyTolerance>(),
+            ["1", "2", "3", "4", "5", "6"]
+        );
+        assert_eq!(enum_values::<OutputFormat>(), ["url", "b64_json"]);
+    }
+}

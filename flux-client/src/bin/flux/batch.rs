@@ -1,0 +1,403 @@
+//! `flux batch`: one generation per JSONL line, bounded concurrency, a manifest to resume from.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use flux_client::{Error, FluxClient, Images};
+use futures_util::StreamExt;
+use indicatif::ProgressBar;
+use serde_json::json;
+
+use crate::args::{BatchArgs, RequestFields};
+use crate::connect::Connection;
+use crate::exit::{Failure, Status, describe, is_invalid_input};
+use crate::manifest::{ErrorRecord, History, ImageRecord, Input, Manifest, Plan, RecordStatus};
+use crate::progress::{Progress, note};
+
+/// One line to work on.
+struct Job {
+    line: usize,
+    input: Input,
+    /// A "generated" record whose images are not saved yet.
+    journal: Option<crate::manifest::Record>,
+}
+
+enum Outcome {
+    Done,
+    Failed,
+    NotStarted,
+    /// The manifest cannot be written: the batch stops.
+    Fatal(Failure),
+}
+
+struct Context {
+    client: FluxClient,
+    manifest: Manifest,
+    dir: PathBuf,
+    /// Digits of the last line number, so that image names sort by line.
+    line_digits: usize,
+    bar: ProgressBar,
+    stop: Arc<AtomicBool>,
+}
+
+pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
+    let text = tokio::fs::read_to_string(&args.file)
+        .await
+        .map_err(|e| Failure::invalid(format!("cannot read {}: {e}", args.file.display())))?;
+    tokio::fs::create_dir_all(&args.out)
+        .await
+        .map_err(|e| Failure::failed(format!("cannot create {}: {e}", args.out.display())))?;
+    let (manifest, history) = Manifest::open(&args.out)?;
+    remove_stale_parts(&args.out);
+    let connection = Connection::open(&args.connection).await?;
+
+    let progress = Progress::new(false);
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .map(|(index, line)| (index + 1, line))
+        .filter(|(_, line)| !line.trim().is_empty())
+        .collect();
+    let bar = progress.bar(lines.len() as u64, "lines");
+    let (jobs, done_earlier, failed_earlier) = plan(&lines, &history, &bar);
+    bar.inc((done_earlier + failed_earlier) as u64);
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let context = Arc::new(Context {
+        client: connection.client.clone(),
+        manifest,
+        dir: args.out.clone(),
+        line_digits: lines.last().map_or(1, |(line, _)| line.to_string().len()),
+        bar: bar.clone(),
+        stop: stop.clone(),
+    });
+    let (abandon_tx, abandon_rx) = tokio::sync::oneshot::channel::<()>();
+    let watcher = {
+        let bar = bar.clone();
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_err() {
+                return;
+            }
+            stop.store(true, Ordering::SeqCst);
+            note(
+                &bar,
+                "interrupted: finishing the lines in flight (Ctrl-C again abandons them)",
+            );
+            if tokio::signal::ctrl_c().await.is_ok() {
+                let _ = abandon_tx.send(());
+            }
+        })
+    };
+
+    let work = futures_util::stream::iter(jobs)
+        .map(|job| run_line(context.clone(), job))
+        .buffer_unordered(args.concurrency as usize)
+        .collect::<Vec<Outcome>>();
+    let outcomes = tokio::select! {
+        outcomes = work => outcomes,
+        _ = abandon_rx => {
+            bar.finish_and_clear();
+            return Err(Failure {
+                status: Status::Interrupted,
+                message: "interrupted; lines in flight were abandoned".into(),
+            });
+        }
+    };
+    watcher.abort();
+    bar.finish_and_clear();
+
+    let (mut done, mut failed, mut not_started) = (0, 0, 0);
+    let mut fatal = None;
+    for outcome in outcomes {
+        match outcome {
+            Outcome::Done => done += 1,
+            Outcome::Failed => failed += 1,
+            Outcome::NotStarted => not_started += 1,
+            Outcome::Fatal(failure) => fatal = fatal.or(Some(failure)),
+        }
+    }
+    if let Some(failure) = fatal {
+        return Err(failure);
+    }
+    let manifest_path = context.manifest.path().display().to_string();
+    eprintln!(
+        "flux: {done} done, {done_earlier} done earlier, {} failed{}; manifest: {manifest_path}",
+        failed + failed_earlier,
+        if not_started > 0 {
+            format!(", {not_started} not started")
+        } else {
+            String::new()
+        },
+    );
+    Ok(if stop.load(Ordering::SeqCst) {
+        Status::Interrupted
+    } else if failed + failed_earlier > 0 {
+        Status::Partial
+    } else {
+        Status::Ok
+    })
+}
+
+/// Splits the lines into jobs and those a re-run skips.
+fn plan(lines: &[(usize, &str)], history: &History, bar: &ProgressBar) -> (Vec<Job>, usize, usize) {
+    let (mut jobs, mut done, mut failed) = (Vec::new(), 0, 0);
+    for &(line, text) in lines {
+        let input = Input::parse(text);
+        let journal = match history.plan(line, &input) {
+            Plan::Done => {
+                done += 1;
+                continue;
+            }
+            Plan::FailedEarlier(message) => {
+                note(
+                    bar,
+                    &format!(
+                        "line {line}: failed earlier, not retried until the line changes: {message}"
+                    ),
+                );
+                failed += 1;
+                continue;
+            }
+            Plan::Resume(record) => Some(record),
+            Plan::Run => None,
+        };
+        jobs.push(Job {
+            line,
+            input,
+            journal,
+        });
+    }
+    (jobs, done, failed)
+}
+
+async fn run_line(context: Arc<Context>, job: Job) -> Outcome {
+    if context.stop.load(Ordering::SeqCst) {
+        return Outcome::NotStarted;
+    }
+    let outcome = match attempt(&context, &job).await {
+        Ok((created, images)) => {
+            for path in images.iter().filter_map(|i| i.path.as_ref()) {
+                context.bar.suspend(|| println!("{}", path.display()));
+            }
+            let mut record = job.input.record(job.line, RecordStatus::Done);
+            record.created = Some(created);
+            record.images = Some(images);
+            match context.manifest.append(&record) {
+                Ok(()) => Outcome::Done,
+                Err(failure) => fatal(&context, failure),
+            }
+        }
+        Err(LineError::Fatal(failure)) => fatal(&context, failure),
+        Err(LineError::Line {
+            message,
+            http_status,
+            retry,
+        }) => {
+            note(&context.bar, &format!("line {}: {message}", job.line));
+            let mut record = job.input.record(job.line, RecordStatus::Failed);
+            record.error = Some(ErrorRecord {
+                message,
+                http_status,
+                retry,
+            });
+            match context.manifest.append(&record) {
+                Ok(()) => Outcome::Failed,
+                Err(failure) => fatal(&context, failure),
+            }
+        }
+    };
+    context.bar.inc(1);
+    outcome
+}
+
+fn fatal(context: &Context, failure: Failure) -> Outcome {
+    context.stop.store(true, Ordering::SeqCst);
+    Outcome::Fatal(failure)
+}
+
+enum LineError {
+    Line {
+        message: String,
+        http_status: Option<u16>,
+        retry: bool,
+    },
+    Fatal(Failure),
+}
+
+impl LineError {
+    fn invalid(message: String) -> Self {
+        LineError::Line {
+            message: format!("invalid input: {message}"),
+            http_status: None,
+            retry: false,
+        }
+    }
+}
+
+impl From<Error> for LineError {
+    fn from(error: Error) -> Self {
+        if is_invalid_input(&error) {
+            return LineError::invalid(describe(&error));
+        }
+        let http_status = error.status();
+        // The server refused this request for what it says (bad field, moderation): sending the
+        // same line again would fail the same way, and may be billed.
+        let retry = !matches!(http_status, Some(400 | 403 | 422))
+            || matches!(error, Error::Download { .. });
+        LineError::Line {
+            message: describe(&error),
+            http_status,
+            retry,
+        }
+    }
+}
+
+/// Parses, checks, generates (or takes the journal) and saves one line.
+async fn attempt(context: &Context, job: &Job) -> Result<(i64, Vec<ImageRecord>), LineError> {
+    let value = match &job.input {
+        Input::Json(value) if value.is_object() => value,
+        Input::Json(_) => return Err(LineError::invalid("the line is not a JSON object".into())),
+        Input::Text(text) => {
+            let reason = serde_json::from_str::<serde_json::Value>(text)
+                .err()
+                .map_or_else(String::new, |e| e.to_string());
+            return Err(LineError::invalid(format!(
+                "the line is not JSON ({reason})"
+            )));
+        }
+    };
+    let fields: RequestFields = serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." {
+            LineError::invalid(inner.to_string())
+        } else {
+            LineError::invalid(format!("`{path}`: {inner}"))
+        }
+    })?;
+    let request = fields.apply(context.client.generate(&fields.prompt));
+    request.body()?;
+
+    if let Some(journal) = &job.journal {
+        match from_journal(&context.client, journal) {
+            Ok(images) => match save(context, job, &images).await {
+                Ok(saved) => return Ok(saved),
+                // The image host is failing, not the URLs: keep the journal for the next run.
+                Err(
+                    error @ Error::Download {
+                        status: Some(500..),
+                        ..
+                    },
+                ) => {
+                    return Err(error.into());
+                }
+                Err(error) => note(
+                    &context.bar,
+                    &format!(
+                        "line {}: the images generated earlier cannot be downloaded any more ({}); generating again",
+                        job.line,
+                        describe(&error)
+                    ),
+                ),
+            },
+            Err(error) => note(
+                &context.bar,
+                &format!(
+                    "line {}: its journal entry is unusable ({}); generating again",
+                    job.line,
+                    describe(&error)
+                ),
+            ),
+        }
+    }
+
+    let images = request.send().await?;
+    // Keep the URLs before downloading, so that a line interrupted now is not paid for again.
+    // Base64 images are in the response itself and are written at once; they are not journaled.
+    if images.iter().all(|image| image.b64_json().is_none()) {
+        let mut record = job.input.record(job.line, RecordStatus::Generated);
+        record.created = Some(images.created());
+        record.images = Some(image_records(&images, &[]));
+        context.manifest.append(&record).map_err(LineError::Fatal)?;
+    }
+    Ok(save(context, job, &images).await?)
+}
+
+fn from_journal(client: &FluxClient, record: &crate::manifest::Record) -> Result<Images, Error> {
+    let data: Vec<_> = record
+        .images
+        .iter()
+        .flatten()
+        .map(|image| json!({"url": image.url, "revised_prompt": image.revised_prompt}))
+        .collect();
+    let response =
+        serde_json::from_value(json!({"created": record.created.unwrap_or(0), "data": data}))
+            .map_err(|e| Error::Decode {
+                status: 200,
+                reason: e.to_string(),
+                body: String::new(),
+            })?;
+    client.images_from_response(response)
+}
+
+/// Saves every image of a line; on any failure, removes those already saved (a line is saved
+/// whole or not at all) and returns the error.
+async fn save(
+    context: &Context,
+    job: &Job,
+    images: &Images,
+) -> Result<(i64, Vec<ImageRecord>), Error> {
+    // Named after the line and replacing what is there: a run killed after writing a file but
+    // before recording it leaves a file that the resumed run overwrites, not a stray copy.
+    let width = context.line_digits;
+    let results = futures_util::future::join_all(images.iter().map(|image| {
+        let stem = format!("line-{:0width$}-{}", job.line, image.index() + 1);
+        async move { image.save_as(&context.dir, &stem).await }
+    }))
+    .await;
+    let mut paths = Vec::new();
+    let mut first_error = None;
+    for result in results {
+        match result {
+            Ok(path) => paths.push(path),
+            Err(error) => {
+                first_error.get_or_insert(error);
+            }
+        }
+    }
+    if let Some(error) = first_error {
+        for path in &paths {
+            let _ = tokio::fs::remove_file(path).await;
+        }
+        return Err(error);
+    }
+    Ok((images.created(), image_records(images, &paths)))
+}
+
+fn image_records(images: &Images, paths: &[PathBuf]) -> Vec<ImageRecord> {
+    images
+        .iter()
+        .enumerate()
+        .map(|(index, image)| ImageRecord {
+            url: image.url().map(str::to_owned),
+            path: paths.get(index).cloned(),
+            revised_prompt: image.revised_prompt().map(str::to_owned),
+        })
+        .collect()
+}
+
+/// Removes temporary files (`.flux-*.part`) that a killed run left in `dir`.
+fn remove_stale_parts(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(".flux-") && name.ends_with(".part") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}

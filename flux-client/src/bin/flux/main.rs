@@ -1,0 +1,45 @@
+//! `flux`: generate images with the FLUX1.1 [pro] ultra API from the terminal, one at a time or
+//! in resumable batches, against the real API or the built-in mock.
+
+mod args;
+mod batch;
+mod connect;
+mod exit;
+mod generate;
+mod manifest;
+mod mock;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command};
+use exit::Failure;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return exit::clap_error(&error),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            return Failure::failed(format!("cannot start the async runtime: {e}")).report();
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Generate(args) => generate::run(args).await,
+            Command::Batch(args) => batch::run(args).await,
+            Command::Mock(args) => mock::run(args).await,
+        }
+    });
+    match result {
+        Ok(status) => status.into(),
+        Err(failure) => failure.report(),
+    }
+}

@@ -1,0 +1,229 @@
+//! `DIR/manifest.jsonl`: what a batch did, line by line, and what a re-run may skip.
+//!
+//! Records are appended as single `write` calls ending in a newline and synced to disk before
+//! the batch goes on, so after a crash the file holds every finished line; at most its last line
+//! is torn, and that line is dropped when the manifest is opened again.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::exit::Failure;
+
+pub const FILE_NAME: &str = "manifest.jsonl";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordStatus {
+    /// The API answered; the images are not saved yet (a journal entry, not a finished line).
+    Generated,
+    /// The images are saved.
+    Done,
+    /// The line failed.
+    Failed,
+}
+
+/// One manifest line.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Record {
+    /// The input line number, from 1.
+    pub line: usize,
+    pub status: RecordStatus,
+    /// The line as JSON, when it is JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<Value>,
+    /// The line's text, when it is not JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub images: Option<Vec<ImageRecord>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorRecord>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ImageRecord {
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
+    pub revised_prompt: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ErrorRecord {
+    pub message: String,
+    /// The HTTP status the error stands for, when the server answered.
+    pub http_status: Option<u16>,
+    /// Whether a re-run tries the line again.
+    pub retry: bool,
+}
+
+/// An input line: JSON when it parses, else its text.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Input {
+    Json(Value),
+    Text(String),
+}
+
+impl Input {
+    pub fn parse(text: &str) -> Self {
+        match serde_json::from_str(text) {
+            Ok(value) => Input::Json(value),
+            Err(_) => Input::Text(text.to_owned()),
+        }
+    }
+
+    /// A record for this input with the given status and nothing else.
+    pub fn record(&self, line: usize, status: RecordStatus) -> Record {
+        let (request, input) = match self {
+            Input::Json(value) => (Some(value.clone()), None),
+            Input::Text(text) => (None, Some(text.clone())),
+        };
+        Record {
+            line,
+            status,
+            request,
+            input,
+            created: None,
+            images: None,
+            error: None,
+        }
+    }
+
+    fn matches(&self, record: &Record) -> bool {
+        match self {
+            Input::Json(value) => record.request.as_ref() == Some(value),
+            Input::Text(text) => record.input.as_ref() == Some(text),
+        }
+    }
+}
+
+/// What to do with a line on this run.
+#[derive(Debug)]
+pub enum Plan {
+    /// Done earlier.
+    Done,
+    /// Failed earlier because of the line itself, which has not changed.
+    FailedEarlier(String),
+    /// Generated earlier but not saved: save from this record's URLs.
+    Resume(Record),
+    /// Run it.
+    Run,
+}
+
+/// The manifest's records per line.
+#[derive(Default)]
+pub struct History {
+    lines: HashMap<usize, Vec<Record>>,
+}
+
+impl History {
+    /// The plan for `line` with its current `input`; records of another input (the line was
+    /// edited) are ignored.
+    pub fn plan(&self, line: usize, input: &Input) -> Plan {
+        let records = self.lines.get(&line).map(Vec::as_slice).unwrap_or_default();
+        let mut journal = None;
+        for record in records.iter().rev().filter(|r| input.matches(r)) {
+            match record.status {
+                RecordStatus::Done => return Plan::Done,
+                RecordStatus::Failed => match &record.error {
+                    Some(error) if !error.retry && journal.is_none() => {
+                        return Plan::FailedEarlier(error.message.clone());
+                    }
+                    _ => {}
+                },
+                RecordStatus::Generated => {
+                    journal.get_or_insert_with(|| record.clone());
+                }
+            }
+        }
+        journal.map_or(Plan::Run, Plan::Resume)
+    }
+}
+
+/// The open manifest, appended to by concurrent lines.
+pub struct Manifest {
+    path: PathBuf,
+    file: Mutex<File>,
+}
+
+impl Manifest {
+    /// Opens (or creates) `dir/manifest.jsonl` and reads its history. A torn last line (a crash
+    /// while writing) is removed; any other line that is not a record is an error.
+    pub fn open(dir: &Path) -> Result<(Self, History), Failure> {
+        let path = dir.join(FILE_NAME);
+        let io =
+            |e: std::io::Error| Failure::failed(format!("cannot open {}: {e}", path.display()));
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(&path)
+            .map_err(io)?;
+        let mut text = Vec::new();
+        file.read_to_end(&mut text).map_err(io)?;
+
+        let mut history = History::default();
+        let mut offset = 0usize;
+        let lines: Vec<&[u8]> = text.split_inclusive(|b| *b == b'\n').collect();
+        for (index, raw) in lines.iter().enumerate() {
+            let number = index + 1;
+            let last = index + 1 == lines.len();
+            let parsed = serde_json::from_slice::<Record>(raw);
+            match parsed {
+                Ok(record) if raw.ends_with(b"\n") => {
+                    history.lines.entry(record.line).or_default().push(record);
+                }
+                _ if last => {
+                    // Torn by a crash while it was written: that line had not finished.
+                    eprintln!(
+                        "flux: {}: ignoring its incomplete last line (an interrupted write)",
+                        path.display()
+                    );
+                    file.set_len(offset as u64).map_err(io)?;
+                    file.seek(SeekFrom::End(0)).map_err(io)?;
+                    file.sync_data().map_err(io)?;
+                }
+                other => {
+                    let reason = other
+                        .err()
+                        .map_or_else(|| "no newline".to_owned(), |e| e.to_string());
+                    return Err(Failure::invalid(format!(
+                        "{} line {number} is not a manifest record ({reason}); repair or remove it",
+                        path.display()
+                    )));
+                }
+            }
+            offset += raw.len();
+        }
+        let manifest = Self {
+            path,
+            file: Mutex::new(file),
+        };
+        Ok((manifest, history))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one record and syncs it to disk.
+    pub fn append(&self, record: &Record) -> Result<(), Failure> {
+        let mut line = serde_json::to_vec(record)
+            .map_err(|e| Failure::failed(format!("cannot encode a manifest record: {e}")))?;
+        line.push(b'\n');
+        tokio::task::block_in_place(|| {
+            let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+            file.write_all(&line)?;
+            file.sync_data()
+        })
+        .map_err(|e| Failure::failed(format!("cannot write {}: {e}", self.path.display())))
+    }
+}

@@ -1,0 +1,9 @@
+//! The `flux` binary, run as a user runs it, against mock servers on 127.0.0.1.
+#![cfg(feature = "cli")]
+
+mod batch;
+mod exit_status;
+mod generate;
+mod help;
+mod mock;
+mod support;

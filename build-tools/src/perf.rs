@@ -153,7 +153,8 @@ pub fn build_cost(
         .map_err(io)?;
 
         let units = timings(&target)?;
-        summarise(&units, options.top.max(1), out).map_err(io)?;
+        let runtime = runtime_packages(&copy, &options.cargo_args)?;
+        summarise(&units, &runtime, options.top.max(1), out).map_err(io)?;
         writeln!(
             out,
             "\nRESULT build cold {:.1} s, touch source {:.1} s (build.rs rerun: {}), touch document {:.1} s (build.rs rerun: {})",
@@ -283,6 +284,8 @@ fn touch(path: &Path) -> Result<(), String> {
 pub struct Unit {
     /// Crate name.
     pub name: String,
+    /// Crate version.
+    pub version: String,
     /// What was built (`lib`, `build-script`, `run-custom-build`, ...).
     pub target: String,
     /// Seconds from start to end.
@@ -320,6 +323,11 @@ pub fn parse_timings(html: &str) -> Option<Vec<Unit>> {
         .filter_map(|u| {
             Some(Unit {
                 name: u.get("name")?.as_str()?.to_owned(),
+                version: u
+                    .get("version")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned(),
                 target: u
                     .get("target")
                     .and_then(|t| t.as_str())
@@ -333,8 +341,54 @@ pub fn parse_timings(html: &str) -> Option<Vec<Unit>> {
     Some(units)
 }
 
-fn summarise(units: &[Unit], top: usize, out: &mut dyn Write) -> std::io::Result<()> {
+/// `name version` of every package in flux-client's normal (non-build) dependency graph, its
+/// proc macros included: what a program using the crate links or needs to compile it.
+fn runtime_packages(copy: &Path, extra: &[String]) -> Result<Vec<String>, String> {
+    let output = cargo()
+        .current_dir(copy)
+        .args(["tree", "--locked", "-p", "flux-client", "-e", "normal"])
+        .args(["--prefix", "none", "--format", "{p}"])
+        .args(extra)
+        .output()
+        .map_err(|e| format!("cannot run cargo tree: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "cargo tree failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut words = l.split_whitespace();
+            Some(format!(
+                "{} {}",
+                words.next()?,
+                words.next()?.trim_start_matches('v')
+            ))
+        })
+        .collect())
+}
+
+/// Whether a unit is only there for flux-client's build script (the generator stack), not for
+/// the client's own code.
+fn build_time_only(unit: &Unit, runtime: &[String]) -> bool {
+    let key = format!("{} {}", unit.name, unit.version);
+    unit.target.contains("build-script") && unit.name == "flux-client" || !runtime.contains(&key)
+}
+
+fn summarise(
+    units: &[Unit],
+    runtime: &[String],
+    top: usize,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let total: f64 = units.iter().map(|u| u.duration).sum();
+    let generator: f64 = units
+        .iter()
+        .filter(|u| build_time_only(u, runtime))
+        .map(|u| u.duration)
+        .sum();
     let mut sorted = units.to_vec();
     sorted.sort_by(|a, b| b.duration.total_cmp(&a.duration));
     writeln!(
@@ -348,14 +402,27 @@ fn summarise(units: &[Unit], top: usize, out: &mut dyn Write) -> std::io::Result
         } else {
             format!(" ({})", unit.target)
         };
+        let side = if build_time_only(unit, runtime) {
+            "generator"
+        } else {
+            "client"
+        };
         writeln!(
             out,
-            "    {:>6.1} s {:>5.1}%  {}{what}",
+            "    {:>6.1} s {:>5.1}%  {side:<9}  {} {}{what}",
             unit.duration,
             unit.duration / total * 100.0,
-            unit.name
+            unit.name,
+            unit.version
         )?;
     }
+    writeln!(
+        out,
+        "  compiler time only for build.rs (generator stack: build-tools, progenitor, typify, ...): {generator:.1} s ({:.0}%); for the client and its runtime dependencies: {:.1} s ({:.0}%)",
+        generator / total * 100.0,
+        total - generator,
+        (total - generator) / total * 100.0
+    )?;
     Ok(())
 }
 
@@ -407,6 +474,7 @@ const CONCURRENCY_DATA = [];
         let units = parse_timings(html).expect("units");
         assert_eq!(units.len(), 2);
         assert_eq!(units[0].name, "syn");
+        assert_eq!(units[0].version, "2.0.1");
         assert_eq!(units[0].duration, 4.5);
         assert_eq!(units[1].target, "build script");
         assert!(parse_timings("<html>no data</html>").is_none());

@@ -53,18 +53,29 @@ pub fn perf(
     if !bench_args.is_empty() {
         command.arg("--").args(bench_args);
     }
-    let output = command
+    // Stream the benchmarks' report as it comes, and keep it for the summary.
+    let mut child = command
+        .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
-        .output()
+        .spawn()
         .map_err(|e| format!("cannot run cargo bench: {e}"))?;
-    out.write_all(&output.stdout).map_err(io)?;
-    if !output.status.success() {
-        return Err(format!("cargo bench failed ({})", output.status));
+    let mut report = String::new();
+    if let Some(stdout) = child.stdout.take() {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
+            let line = line.map_err(io)?;
+            writeln!(out, "{line}").map_err(io)?;
+            out.flush().map_err(io)?;
+            report.push_str(&line);
+            report.push('\n');
+        }
+    }
+    let status = child.wait().map_err(io)?;
+    if !status.success() {
+        return Err(format!("cargo bench failed ({status})"));
     }
     writeln!(out, "\n==> build cost").map_err(io)?;
     let code = build_cost(root, options, out)?;
-    let results: Vec<&str> = std::str::from_utf8(&output.stdout)
-        .unwrap_or_default()
+    let results: Vec<&str> = report
         .lines()
         .filter_map(|l| l.strip_prefix("RESULT "))
         .collect();

@@ -1,4 +1,4 @@
-//! The `build-tools` command line: `patch`, `check`, `diff`.
+//! The `build-tools` command line: `patch`, `check`, `diff`, `build-cost`, `perf`.
 //!
 //! Lives in the library so tests can run it in-process; `main.rs` only forwards to [`run`].
 
@@ -37,8 +37,19 @@ Usage:
       git show HEAD:openapi/flux-pro.json > /tmp/old.json
       cargo run -p build-tools -- diff /tmp/old.json openapi/flux-pro.json
 
+  build-tools build-cost [--features F] [--no-default-features] [--top N] [--keep]
+      Copy the tracked files into a temporary directory and time, with a target directory of
+      its own: a cold `cargo build -p flux-client` (with --timings; the N slowest units are
+      listed, default 12), a no-op rebuild, a rebuild after touching flux-client/src/request.rs
+      (build.rs must not rerun) and one after touching openapi/flux-pro.json (it must).
+      Exits 1 when build.rs reran when it should not, or did not when it should.
+  build-tools perf [build-cost options]
+      Run the benchmarks (cargo bench -p flux-client-tests), then build-cost, then print the
+      RESULT lines together. Run it as: cargo run --release -p build-tools -- perf
+
 Exit status: 0 success (diff: nothing breaking), 1 stale patched copy (diff: something breaks
-callers), 2 bad usage or a document that cannot be read or repaired.
+callers; build-cost: build.rs reran wrongly), 2 bad usage, a document that cannot be read or
+repaired, or a build or benchmark that failed.
 ";
 
 /// The workspace root, where `openapi/` lives.
@@ -101,6 +112,33 @@ fn dispatch(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> Re
             let new = args.required("NEW")?;
             args.finish()?;
             diff(Path::new(&old), Path::new(&new), json, out)
+        }
+        Some(command @ ("build-cost" | "perf")) => {
+            let mut options = crate::perf::BuildCostOptions {
+                keep: args.flag("--keep"),
+                top: 12,
+                ..Default::default()
+            };
+            if let Some(features) = args.option("--features")? {
+                options
+                    .cargo_args
+                    .extend(["--features".to_owned(), features]);
+            }
+            if args.flag("--no-default-features") {
+                options.cargo_args.push("--no-default-features".to_owned());
+            }
+            if let Some(top) = args.option("--top")? {
+                options.top = top
+                    .parse()
+                    .map_err(|_| format!("--top needs a number, not {top:?}"))?;
+            }
+            args.finish()?;
+            let root = workspace_root();
+            if command == "perf" {
+                crate::perf::perf(&root, &[], &options, out)
+            } else {
+                crate::perf::build_cost(&root, &options, out)
+            }
         }
         Some("help" | "--help" | "-h") => {
             write!(out, "{USAGE}").map_err(|e| e.to_string())?;

@@ -35,6 +35,7 @@ pub mod compat;
 pub mod diff;
 pub mod enums;
 pub mod generate;
+pub mod perf;
 pub mod pointer;
 mod walk;
 

@@ -140,7 +140,9 @@ impl FluxClient {
                 let result = exchange
                     .scope(inner.generated.create_image().body(body).send())
                     .await;
-                crate::response::classify(result, exchange.head())
+                // The captured head is only needed to explain a failure.
+                let head = result.as_ref().err().and_then(|_| exchange.take_head());
+                crate::response::classify(result, head)
             }
         };
         let (response, request_id) = tracing::Instrument::instrument(

@@ -35,9 +35,10 @@ impl Exchange {
         EXCHANGE.scope(Arc::clone(self), future).await
     }
 
-    /// The status and headers of the last answer received in this exchange.
-    pub(crate) fn head(&self) -> Option<(StatusCode, HeaderMap)> {
-        self.head.lock().map(|h| h.clone()).unwrap_or_default()
+    /// The status and headers of the last answer received in this exchange, taken out (not
+    /// copied: a success never needs them, so only failures pay for them once).
+    pub(crate) fn take_head(&self) -> Option<(StatusCode, HeaderMap)> {
+        self.head.lock().map(|mut h| h.take()).unwrap_or_default()
     }
 }
 

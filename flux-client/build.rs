@@ -30,6 +30,16 @@ fn generate(document: &Path) -> Result<(), String> {
     }
     let source = build_tools::generate::generate_client(&repaired.document)
         .map_err(|e| format!("{}: {e}", document.display()))?;
-    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo")).join("flux_api.rs");
-    std::fs::write(&out, source).map_err(|e| format!("cannot write {}: {e}", out.display()))
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo"));
+    let write = |name: &str, text: &str| {
+        let out = out_dir.join(name);
+        std::fs::write(&out, text).map_err(|e| format!("cannot write {}: {e}", out.display()))
+    };
+    write("flux_api.rs", &source)?;
+    // The document the client was generated from, for the mock's validation: the same bytes
+    // as the committed `openapi/flux-pro.patched.json` once that is refreshed.
+    write(
+        "flux-pro.patched.json",
+        &build_tools::to_canonical_json(&repaired.document),
+    )
 }

@@ -78,3 +78,21 @@ fn a_document_progenitor_cannot_read_names_the_pointer() {
         "{err}"
     );
 }
+
+#[test]
+fn different_error_schemas_on_one_operation_are_named_instead_of_panicking() {
+    let mut doc = stored();
+    doc["paths"]["/v1/images/generations"]["post"]["responses"]["400"] = json!({
+        "description": "", "content": {"application/json": {"schema": {"type": "object", "properties": {"a": {"type": "string"}}}}}
+    });
+    doc["paths"]["/v1/images/generations"]["post"]["responses"]["500"] = json!({
+        "description": "", "content": {"application/json": {"schema": {"type": "string"}}}
+    });
+    let err = generate_client(&repair(doc).unwrap().document).unwrap_err();
+    assert!(
+        err.starts_with(
+            "/paths/~1v1~1images~1generations/post/responses: the error responses 400 and 500"
+        ),
+        "{err}"
+    );
+}

@@ -6,3 +6,8 @@
 #![allow(rustdoc::broken_intra_doc_links)]
 
 include!(concat!(env!("OUT_DIR"), "/flux_api.rs"));
+
+/// The repaired OpenAPI document this client was generated from (pretty JSON), as `build.rs`
+/// produced it from `openapi/flux-pro.json`.
+pub const REPAIRED_DOCUMENT: &str =
+    include_str!(concat!(env!("OUT_DIR"), "/flux-pro.patched.json"));

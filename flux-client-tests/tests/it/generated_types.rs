@@ -41,6 +41,14 @@ where
 }
 
 #[test]
+fn the_client_was_generated_from_the_committed_patched_document() {
+    assert!(
+        flux_client::REPAIRED_DOCUMENT == PATCHED,
+        "openapi/flux-pro.patched.json is stale: cargo run -p build-tools -- patch openapi/flux-pro.json --out openapi/flux-pro.patched.json"
+    );
+}
+
+#[test]
 fn aspect_ratio_has_exactly_the_nine_ratios() {
     assert_enum_matches_document::<AspectRatio>(
         "size",

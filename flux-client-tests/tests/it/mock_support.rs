@@ -99,12 +99,11 @@ pub fn png_size(bytes: &[u8]) -> (u32, u32) {
     (info.width, info.height)
 }
 
-/// The repaired document, read independently of the mock.
+/// The repaired document the client was generated from, parsed here independently of the mock.
 fn document() -> &'static Value {
     static DOC: OnceLock<Value> = OnceLock::new();
     DOC.get_or_init(|| {
-        serde_json::from_str(include_str!("../../../openapi/flux-pro.patched.json"))
-            .expect("the repaired document is JSON")
+        serde_json::from_str(flux_client::REPAIRED_DOCUMENT).expect("the repaired document is JSON")
     })
 }
 

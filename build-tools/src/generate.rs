@@ -82,6 +82,21 @@ impl VisitMut for NonExhaustive {
         self.in_types = outer;
     }
 
+    /// progenitor documents each method with a ```` ```ignore ```` example that is never
+    /// compiled; it is an illustration, so it is marked as text rather than as a skipped test.
+    fn visit_attribute_mut(&mut self, attr: &mut syn::Attribute) {
+        if let syn::Meta::NameValue(doc) = &mut attr.meta
+            && doc.path.is_ident("doc")
+            && let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(text),
+                ..
+            }) = &mut doc.value
+            && text.value().contains("```ignore")
+        {
+            *text = syn::LitStr::new(&text.value().replace("```ignore", "```text"), text.span());
+        }
+    }
+
     fn visit_item_enum_mut(&mut self, item: &mut syn::ItemEnum) {
         if self.in_types {
             self.types.push(item.ident.to_string());

@@ -29,6 +29,7 @@ fn the_stored_document_generates_the_named_client() {
         "the key must not be an argument"
     );
     assert!(source.contains("#[non_exhaustive]\n    pub enum AspectRatio"));
+    assert!(!source.contains("```ignore"), "no skipped doctests");
 }
 
 #[test]

@@ -49,16 +49,27 @@ pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
         .await
         .map_err(|e| Failure::failed(format!("cannot create {}: {e}", args.out.display())))?;
     let (manifest, history) = Manifest::open(&args.out)?;
-    remove_stale_parts(&args.out);
-    let connection = Connection::open(&args.connection).await?;
-
-    let progress = Progress::new(false);
     let lines: Vec<(usize, &str)> = text
         .lines()
         .enumerate()
         .map(|(index, line)| (index + 1, line))
         .filter(|(_, line)| !line.trim().is_empty())
         .collect();
+    // Records are matched by line number: a finished line whose text changed (a line inserted
+    // above it, an edit) would be billed again and its images overwritten by another request's.
+    if let Some((line, _)) = lines
+        .iter()
+        .find(|(line, text)| history.changed(*line, &Input::parse(text)))
+    {
+        return Err(Failure::invalid(format!(
+            "input line {line} changed since {} recorded it; restore it or use a new --out",
+            manifest.path().display()
+        )));
+    }
+    remove_stale_parts(&args.out);
+    let connection = Connection::open(&args.connection).await?;
+
+    let progress = Progress::new(false);
     let bar = progress.bar(lines.len() as u64, "lines");
     let (jobs, done_earlier, failed_earlier) = plan(&lines, &history, &bar);
     bar.inc((done_earlier + failed_earlier) as u64);

@@ -125,6 +125,19 @@ pub struct History {
 }
 
 impl History {
+    /// Whether `line` has a `done` or `generated` record for an input other than `input`: its
+    /// images were paid for (and named after the line) for another request, so running this
+    /// input under the same line number would bill it again and overwrite them. A line with
+    /// only `failed` records may change (a corrected line runs again).
+    pub fn changed(&self, line: usize, input: &Input) -> bool {
+        self.lines.get(&line).is_some_and(|records| {
+            records.iter().any(|record| {
+                matches!(record.status, RecordStatus::Done | RecordStatus::Generated)
+                    && !input.matches(record)
+            })
+        })
+    }
+
     /// The plan for `line` with its current `input`; records of another input (the line was
     /// edited) are ignored.
     pub fn plan(&self, line: usize, input: &Input) -> Plan {

@@ -15,6 +15,12 @@ use crate::exit::{Failure, Status, describe, is_invalid_input};
 use crate::manifest::{ErrorRecord, History, ImageRecord, Input, Manifest, Plan, RecordStatus};
 use crate::progress::{Progress, note};
 
+/// Zero-padding of the line number in image names, so that they sort by line. Fixed, not taken
+/// from the input's length: a resumed line must get the name it had (a file written but not yet
+/// recorded is then overwritten, not left beside a differently padded copy), whatever was
+/// appended to the input since. Longer line numbers are written whole.
+const LINE_DIGITS: usize = 6;
+
 /// One line to work on.
 struct Job {
     line: usize,
@@ -35,8 +41,6 @@ struct Context {
     client: FluxClient,
     manifest: Manifest,
     dir: PathBuf,
-    /// Digits of the last line number, so that image names sort by line.
-    line_digits: usize,
     bar: ProgressBar,
     stop: Arc<AtomicBool>,
 }
@@ -79,7 +83,6 @@ pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
         client: connection.client.clone(),
         manifest,
         dir: args.out.clone(),
-        line_digits: lines.last().map_or(1, |(line, _)| line.to_string().len()),
         bar: bar.clone(),
         stop: stop.clone(),
     });
@@ -362,7 +365,7 @@ async fn save(
 ) -> Result<(i64, Vec<ImageRecord>), Error> {
     // Named after the line and replacing what is there: a run killed after writing a file but
     // before recording it leaves a file that the resumed run overwrites, not a stray copy.
-    let width = context.line_digits;
+    let width = LINE_DIGITS;
     let results = futures_util::future::join_all(images.iter().map(|image| {
         let stem = format!("line-{:0width$}-{}", job.line, image.index() + 1);
         async move { image.save_as(&context.dir, &stem).await }

@@ -207,7 +207,22 @@ impl Part {
         }
     }
 
-    async fn finish(mut self, target: &Target, format: ImageFormat) -> Result<PathBuf> {
+    /// Syncs the file, renames it into place and syncs the directory, so that once this returns
+    /// the image survives a power loss under its name.
+    async fn finish(self, target: &Target, format: ImageFormat) -> Result<PathBuf> {
+        let path = self.persist(target, format).await?;
+        if let Err(source) = sync_dir(&target.dir()).await {
+            // Not known to be durable: an image is saved whole or not at all.
+            let _ = tokio::fs::remove_file(&path).await;
+            return Err(Error::Io {
+                path: target.dir(),
+                source,
+            });
+        }
+        Ok(path)
+    }
+
+    async fn persist(mut self, target: &Target, format: ImageFormat) -> Result<PathBuf> {
         self.file
             .flush()
             .await
@@ -259,4 +274,14 @@ impl Part {
             }
         }
     }
+}
+
+/// Syncs a directory, making the renames and creations in it durable (on Unix; elsewhere a
+/// directory cannot be opened to sync, and this does nothing).
+pub(crate) async fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    tokio::fs::File::open(dir).await?.sync_all().await?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }

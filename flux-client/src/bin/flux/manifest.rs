@@ -180,6 +180,8 @@ impl Manifest {
             .create(true)
             .open(&path)
             .map_err(io)?;
+        // The directory entry of a new manifest, durable like the records synced into it.
+        sync_dir(dir).map_err(io)?;
         let mut text = Vec::new();
         file.read_to_end(&mut text).map_err(io)?;
 
@@ -239,4 +241,14 @@ impl Manifest {
         })
         .map_err(|e| Failure::failed(format!("cannot write {}: {e}", self.path.display())))
     }
+}
+
+/// Syncs a directory so that a file created in it survives a power loss (Unix only; elsewhere a
+/// directory cannot be opened to sync).
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }

@@ -356,8 +356,7 @@ fn from_journal(client: &FluxClient, record: &crate::manifest::Record) -> Result
     client.images_from_response(response)
 }
 
-/// Saves every image of a line; on any failure, removes those already saved (a line is saved
-/// whole or not at all) and returns the error.
+/// Saves every image of a line, or none (the library removes those saved when one fails).
 async fn save(
     context: &Context,
     job: &Job,
@@ -365,28 +364,16 @@ async fn save(
 ) -> Result<(i64, Vec<ImageRecord>), Error> {
     // Named after the line and replacing what is there: a run killed after writing a file but
     // before recording it leaves a file that the resumed run overwrites, not a stray copy.
-    let width = LINE_DIGITS;
-    let results = futures_util::future::join_all(images.iter().map(|image| {
-        let stem = format!("line-{:0width$}-{}", job.line, image.index() + 1);
-        async move { image.save_as(&context.dir, &stem).await }
-    }))
-    .await;
-    let mut paths = Vec::new();
-    let mut first_error = None;
-    for result in results {
-        match result {
-            Ok(path) => paths.push(path),
-            Err(error) => {
-                first_error.get_or_insert(error);
-            }
-        }
-    }
-    if let Some(error) = first_error {
-        for path in &paths {
-            let _ = tokio::fs::remove_file(path).await;
-        }
-        return Err(error);
-    }
+    let paths = images
+        .save_all_as(&context.dir, |image| {
+            format!(
+                "line-{:0width$}-{}",
+                job.line,
+                image.index() + 1,
+                width = LINE_DIGITS
+            )
+        })
+        .await?;
     Ok((images.created(), image_records(images, &paths)))
 }
 

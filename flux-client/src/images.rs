@@ -86,7 +86,8 @@ impl Images {
     /// Saves every image into `dir` concurrently (see [`Image::save_in`]) and returns the paths in
     /// the images' order. All or nothing: when one image fails, every download still finishes,
     /// the files this call already saved are removed, and the first error (in the images'
-    /// order) is returned.
+    /// order) is returned. Dropping the future before it completes (a cancelled task, a
+    /// `select!` that took another branch) also removes the files it had saved.
     pub async fn save_all_in(&self, dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
         let dir = dir.as_ref();
         self.save_all(|image| image.save_in(dir)).await
@@ -94,8 +95,8 @@ impl Images {
 
     /// Saves every image concurrently as `dir/<stem>.<ext>` with the stem `stem(image)` gives
     /// (see [`Image::save_as`]; files of those names are replaced) and returns the paths in the
-    /// images' order. All or nothing, like [`save_all_in`](Self::save_all_in): on failure the
-    /// files this call saved are removed.
+    /// images' order. All or nothing, like [`save_all_in`](Self::save_all_in): on failure or
+    /// when the future is dropped, the files this call saved are removed.
     ///
     /// ```
     /// # async fn demo(images: &flux_client::Images) -> Result<(), flux_client::Error> {
@@ -123,26 +124,21 @@ impl Images {
         F: Fn(&'a Image) -> Fut,
         Fut: std::future::Future<Output = Result<PathBuf>>,
     {
-        let results = futures_util::future::join_all(self.images.iter().map(save)).await;
-        let mut paths = Vec::with_capacity(results.len());
-        let mut first_error = None;
-        for result in results {
-            match result {
-                Ok(path) => paths.push(path),
-                Err(error) => {
-                    first_error.get_or_insert(error);
-                }
+        // Removes the saved files on failure, and when this future is dropped part-way.
+        let saved = crate::save::RemoveOnDrop::default();
+        let results = futures_util::future::join_all(self.images.iter().map(|image| {
+            let saving = save(image);
+            let saved = &saved;
+            async move {
+                let path = saving.await?;
+                saved.push(path.clone());
+                Ok(path)
             }
-        }
-        match first_error {
-            None => Ok(paths),
-            Some(error) => {
-                for path in &paths {
-                    let _ = tokio::fs::remove_file(path).await;
-                }
-                Err(error)
-            }
-        }
+        }))
+        .await;
+        let paths = results.into_iter().collect::<Result<Vec<PathBuf>>>()?;
+        saved.keep();
+        Ok(paths)
     }
 }
 

@@ -173,6 +173,26 @@ async fn save_all_in_and_save_all_as_save_all_or_nothing() {
 }
 
 #[tokio::test]
+async fn a_dropped_save_all_in_removes_what_it_saved() {
+    let host = ScriptedServer::start().await;
+    host.push(image_reply(PNG));
+    host.push(image_reply(PNG).delay(std::time::Duration::from_secs(600)));
+    let urls = vec![format!("{}/1", host.url()), format!("{}/2", host.url())];
+    let (images, _api) = generate(&urls).await;
+    let dir = tempfile::tempdir().unwrap();
+    let first_saved = async {
+        while !files_in(dir.path()).iter().any(|f| f.ends_with(".png")) {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    };
+    tokio::select! {
+        result = images.save_all_in(dir.path()) => panic!("finished: {result:?}"),
+        () = first_saved => {}
+    }
+    assert_eq!(files_in(dir.path()), Vec::<String>::new());
+}
+
+#[tokio::test]
 async fn save_to_writes_exactly_there_and_replaces() {
     let host = ScriptedServer::start().await;
     host.push(image_reply(WEBP));

@@ -315,7 +315,12 @@ impl RemoveOnDrop {
 
 impl Drop for RemoveOnDrop {
     fn drop(&mut self) {
-        for path in self.paths.get_mut().unwrap_or_else(|e| e.into_inner()).iter() {
+        for path in self
+            .paths
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
             let _ = std::fs::remove_file(path);
         }
     }

@@ -145,7 +145,13 @@ async fn save_all_in_and_save_all_as_save_all_or_nothing() {
         }
         .unwrap_err();
         assert!(
-            matches!(&err, Error::Download { status: Some(404), .. }),
+            matches!(
+                &err,
+                Error::Download {
+                    status: Some(404),
+                    ..
+                }
+            ),
             "{err:?}"
         );
         assert_eq!(host.requests().len(), 2, "both downloads ran");
@@ -168,7 +174,10 @@ async fn save_all_in_and_save_all_as_save_all_or_nothing() {
         .unwrap();
     assert_eq!(
         paths,
-        [dir.path().join("line-7-1.png"), dir.path().join("line-7-2.png")]
+        [
+            dir.path().join("line-7-1.png"),
+            dir.path().join("line-7-2.png")
+        ]
     );
 }
 

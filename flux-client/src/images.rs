@@ -84,10 +84,61 @@ impl Images {
     }
 
     /// Saves every image into `dir` concurrently (see [`Image::save_in`]) and returns the paths in
-    /// the images' order. Stops at the first failure; files already saved stay.
+    /// the images' order. All or nothing: when one image fails, every download still finishes,
+    /// the files this call already saved are removed, and the first error (in the images'
+    /// order) is returned. Dropping the future before it completes (a cancelled task, a
+    /// `select!` that took another branch) also removes the files it had saved.
     pub async fn save_all_in(&self, dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
         let dir = dir.as_ref();
-        futures_util::future::try_join_all(self.images.iter().map(|image| image.save_in(dir))).await
+        self.save_all(|image| image.save_in(dir)).await
+    }
+
+    /// Saves every image concurrently as `dir/<stem>.<ext>` with the stem `stem(image)` gives
+    /// (see [`Image::save_as`]; files of those names are replaced) and returns the paths in the
+    /// images' order. All or nothing, like [`save_all_in`](Self::save_all_in): on failure or
+    /// when the future is dropped, the files this call saved are removed.
+    ///
+    /// ```
+    /// # async fn demo(images: &flux_client::Images) -> Result<(), flux_client::Error> {
+    /// // out/line-7-1.png, out/line-7-2.png, ...
+    /// let paths = images
+    ///     .save_all_as("out", |image| format!("line-7-{}", image.index() + 1))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn save_all_as(
+        &self,
+        dir: impl AsRef<Path>,
+        stem: impl Fn(&Image) -> String,
+    ) -> Result<Vec<PathBuf>> {
+        let dir = dir.as_ref();
+        self.save_all(|image| {
+            let stem = stem(image);
+            async move { image.save_as(dir, &stem).await }
+        })
+        .await
+    }
+
+    async fn save_all<'a, F, Fut>(&'a self, save: F) -> Result<Vec<PathBuf>>
+    where
+        F: Fn(&'a Image) -> Fut,
+        Fut: std::future::Future<Output = Result<PathBuf>>,
+    {
+        // Removes the saved files on failure, and when this future is dropped part-way.
+        let saved = crate::save::RemoveOnDrop::default();
+        let results = futures_util::future::join_all(self.images.iter().map(|image| {
+            let saving = save(image);
+            let saved = &saved;
+            async move {
+                let path = saving.await?;
+                saved.push(path.clone());
+                Ok(path)
+            }
+        }))
+        .await;
+        let paths = results.into_iter().collect::<Result<Vec<PathBuf>>>()?;
+        saved.keep();
+        Ok(paths)
     }
 }
 

@@ -207,7 +207,21 @@ impl Part {
         }
     }
 
-    async fn finish(mut self, target: &Target, format: ImageFormat) -> Result<PathBuf> {
+    /// Syncs the file, renames it into place and syncs the directory, so that once this returns
+    /// the image survives a power loss under its name.
+    async fn finish(self, target: &Target, format: ImageFormat) -> Result<PathBuf> {
+        let path = self.persist(target, format).await?;
+        // Not known to be durable, or the save was dropped (cancelled) before it returned: an
+        // image is saved whole or not at all.
+        let guard = RemoveOnDrop::new(vec![path]);
+        sync_dir(&target.dir()).await.map_err(|source| Error::Io {
+            path: target.dir(),
+            source,
+        })?;
+        Ok(guard.keep().pop().unwrap_or_default())
+    }
+
+    async fn persist(mut self, target: &Target, format: ImageFormat) -> Result<PathBuf> {
         self.file
             .flush()
             .await
@@ -257,6 +271,57 @@ impl Part {
                     ),
                 })
             }
+        }
+    }
+}
+
+/// Syncs a directory, making the renames and creations in it durable (on Unix; elsewhere a
+/// directory cannot be opened to sync, and this does nothing).
+pub(crate) async fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    tokio::fs::File::open(dir).await?.sync_all().await?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// Files removed when this is dropped, unless [`kept`](Self::keep): what a save that failed or
+/// was cancelled (its future dropped) had already put in place.
+#[derive(Debug, Default)]
+pub(crate) struct RemoveOnDrop {
+    paths: std::sync::Mutex<Vec<PathBuf>>,
+}
+
+impl RemoveOnDrop {
+    pub(crate) fn new(paths: Vec<PathBuf>) -> Self {
+        Self {
+            paths: std::sync::Mutex::new(paths),
+        }
+    }
+
+    pub(crate) fn push(&self, path: PathBuf) {
+        self.paths
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(path);
+    }
+
+    /// Keeps the files and returns their paths.
+    pub(crate) fn keep(self) -> Vec<PathBuf> {
+        let mut this = std::mem::ManuallyDrop::new(self);
+        std::mem::take(this.paths.get_mut().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        for path in self
+            .paths
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
+            let _ = std::fs::remove_file(path);
         }
     }
 }

@@ -126,6 +126,82 @@ async fn save_all_in_downloads_concurrently_in_order() {
 }
 
 #[tokio::test]
+async fn save_all_in_and_save_all_as_save_all_or_nothing() {
+    for named in [false, true] {
+        let host = ScriptedServer::start().await;
+        // Whichever download comes first succeeds; the other fails later, after that file is
+        // in place.
+        host.push(image_reply(PNG));
+        host.push(Reply::status(404).delay(std::time::Duration::from_millis(200)));
+        let urls = vec![format!("{}/1", host.url()), format!("{}/2", host.url())];
+        let (images, _api) = generate(&urls).await;
+        let dir = tempfile::tempdir().unwrap();
+        let err = if named {
+            images
+                .save_all_as(dir.path(), |image| format!("line-7-{}", image.index() + 1))
+                .await
+        } else {
+            images.save_all_in(dir.path()).await
+        }
+        .unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                Error::Download {
+                    status: Some(404),
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(host.requests().len(), 2, "both downloads ran");
+        assert_eq!(
+            files_in(dir.path()),
+            Vec::<String>::new(),
+            "named: {named}: the saved image is removed"
+        );
+    }
+    // And when all succeed, the stems name the files.
+    let host = ScriptedServer::start().await;
+    host.push(image_reply(PNG));
+    host.push(image_reply(PNG));
+    let urls = vec![format!("{}/1", host.url()), format!("{}/2", host.url())];
+    let (images, _api) = generate(&urls).await;
+    let dir = tempfile::tempdir().unwrap();
+    let paths = images
+        .save_all_as(dir.path(), |image| format!("line-7-{}", image.index() + 1))
+        .await
+        .unwrap();
+    assert_eq!(
+        paths,
+        [
+            dir.path().join("line-7-1.png"),
+            dir.path().join("line-7-2.png")
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_dropped_save_all_in_removes_what_it_saved() {
+    let host = ScriptedServer::start().await;
+    host.push(image_reply(PNG));
+    host.push(image_reply(PNG).delay(std::time::Duration::from_secs(600)));
+    let urls = vec![format!("{}/1", host.url()), format!("{}/2", host.url())];
+    let (images, _api) = generate(&urls).await;
+    let dir = tempfile::tempdir().unwrap();
+    let first_saved = async {
+        while !files_in(dir.path()).iter().any(|f| f.ends_with(".png")) {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    };
+    tokio::select! {
+        result = images.save_all_in(dir.path()) => panic!("finished: {result:?}"),
+        () = first_saved => {}
+    }
+    assert_eq!(files_in(dir.path()), Vec::<String>::new());
+}
+
+#[tokio::test]
 async fn save_to_writes_exactly_there_and_replaces() {
     let host = ScriptedServer::start().await;
     host.push(image_reply(WEBP));

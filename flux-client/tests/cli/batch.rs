@@ -103,10 +103,10 @@ fn each_line_is_generated_and_bad_lines_are_reported_without_stopping_the_others
     ));
 
     let mut expected_files = vec![
-        "line-1-1.png",
-        "line-3-1.png",
-        "line-3-2.png",
-        "line-7-1.png",
+        "line-000001-1.png",
+        "line-000003-1.png",
+        "line-000003-2.png",
+        "line-000007-1.png",
         "manifest.jsonl",
     ];
     assert_eq!(files_in(&out), expected_files);
@@ -134,7 +134,7 @@ fn each_line_is_generated_and_bad_lines_are_reported_without_stopping_the_others
     assert_eq!(prompts(&mock)["bad size"], 1);
     assert_eq!(mock.generations().len(), 4);
     assert_eq!(lines_with(&records(&out), "done"), [1, 3, 4, 7]);
-    expected_files.insert(3, "line-4-1.png");
+    expected_files.insert(3, "line-000004-1.png");
     assert_eq!(files_in(&out), expected_files);
 }
 
@@ -418,7 +418,7 @@ fn a_journaled_line_is_downloaded_not_generated_again() {
     assert_eq!(lines_with(&records(&out), "done"), [1]);
     assert_eq!(
         files_in(&out),
-        ["line-1-1.png", "line-1-2.png", "manifest.jsonl"]
+        ["line-000001-1.png", "line-000001-2.png", "manifest.jsonl"]
     );
 }
 
@@ -440,7 +440,7 @@ fn a_journaled_line_whose_urls_are_gone_is_generated_again() {
         stderr(&output)
     );
     assert_eq!(mock.generations().len(), 1);
-    assert_eq!(files_in(&out), ["line-1-1.png", "manifest.jsonl"]);
+    assert_eq!(files_in(&out), ["line-000001-1.png", "manifest.jsonl"]);
 }
 
 #[test]
@@ -480,4 +480,109 @@ fn a_journaled_line_whose_image_host_fails_keeps_its_journal() {
     let output = batch(&mock, &input, &out, &[]);
     assert_status(&output, 0);
     assert_eq!(mock.generations().len(), 1);
+}
+
+#[test]
+fn a_finished_line_that_changed_is_refused_before_anything_is_sent() {
+    let mock = Mock::start();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut lines = vec![
+        json!({"prompt": "first"}).to_string(),
+        json!({"prompt": "second"}).to_string(),
+    ];
+    let input = write_input(dir.path(), &lines);
+    assert_status(&batch(&mock, &input, &out, &[]), 0);
+    let files = files_in(&out);
+    let images: Vec<Vec<u8>> = files
+        .iter()
+        .filter(|name| name.starts_with("line-"))
+        .map(|name| std::fs::read(out.join(name)).unwrap())
+        .collect();
+    let manifest = std::fs::read(out.join("manifest.jsonl")).unwrap();
+
+    // A line inserted at the top moves every finished line down by one.
+    lines.insert(0, json!({"prompt": "inserted"}).to_string());
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let output = batch(&mock, &input, &out, &[]);
+    assert_status(&output, 2);
+    let err = stderr(&output);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("input line 1 changed since")
+            && err.contains("manifest.jsonl")
+            && err.contains("new --out"),
+        "{err}"
+    );
+    assert_eq!(mock.generations().len(), 2, "nothing sent");
+    assert_eq!(files_in(&out), files, "no image added or removed");
+    let after: Vec<Vec<u8>> = files
+        .iter()
+        .filter(|name| name.starts_with("line-"))
+        .map(|name| std::fs::read(out.join(name)).unwrap())
+        .collect();
+    assert_eq!(after, images, "no image overwritten");
+    assert_eq!(std::fs::read(out.join("manifest.jsonl")).unwrap(), manifest);
+
+    // An edited finished line (same number) is refused too, naming it.
+    lines.remove(0);
+    lines[1] = json!({"prompt": "second, edited"}).to_string();
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let output = batch(&mock, &input, &out, &[]);
+    assert_status(&output, 2);
+    assert!(stderr(&output).contains("input line 2 changed"));
+    assert_eq!(mock.generations().len(), 2);
+
+    // Restored, with a line appended: only the new line runs.
+    lines[1] = json!({"prompt": "second"}).to_string();
+    lines.push(json!({"prompt": "third"}).to_string());
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let output = batch(&mock, &input, &out, &[]);
+    assert_status(&output, 0);
+    assert_eq!(mock.generations().len(), 3);
+    assert_eq!(prompts(&mock)["third"], 1);
+}
+
+#[test]
+fn image_names_do_not_depend_on_the_input_length() {
+    let mock = Mock::start();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    // Base64 images are not journaled: a run killed after writing one leaves an unrecorded file.
+    let line = |n: u64| json!({"prompt": format!("line {n}"), "output_format": "b64_json"});
+    let mut lines: Vec<String> = (1..=2).map(|n| line(n).to_string()).collect();
+    let input = write_input(dir.path(), &lines);
+    assert_status(&batch(&mock, &input, &out, &[]), 0);
+
+    // As if killed after line 2's image was written but before its `done` record.
+    let manifest = out.join("manifest.jsonl");
+    let kept: String = std::fs::read_to_string(&manifest)
+        .unwrap()
+        .split_inclusive('\n')
+        .filter(|record| !record.contains(r#""line":2"#))
+        .collect();
+    std::fs::write(&manifest, kept).unwrap();
+
+    // The file grows past 9 lines: line 2 is written again under the same name.
+    lines.extend((3..=10).map(|n| line(n).to_string()));
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    assert_status(&batch(&mock, &input, &out, &[]), 0);
+    let after = records(&out);
+    assert_eq!(lines_with(&after, "done"), (1..=10).collect::<Vec<_>>());
+    let mut in_line_order = after.clone();
+    in_line_order.sort_by_key(|r| r["line"].as_u64());
+    let mut recorded: Vec<String> = in_line_order
+        .iter()
+        .flat_map(|r| r["images"].as_array().unwrap().clone())
+        .map(|i| {
+            let path = PathBuf::from(i["path"].as_str().unwrap());
+            path.file_name().unwrap().to_string_lossy().into_owned()
+        })
+        .collect();
+    recorded.push("manifest.jsonl".to_owned());
+    let files = files_in(&out);
+    let mut sorted = recorded.clone();
+    sorted.sort();
+    assert_eq!(files, sorted, "no stray image from the killed run");
+    assert_eq!(recorded, files, "names sort by line");
 }

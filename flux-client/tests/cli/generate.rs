@@ -235,3 +235,104 @@ fn max_retries_bounds_the_attempts() {
     assert_status(&output, 1);
     assert_eq!(mock.generations().len(), 1, "no retry");
 }
+
+/// Reads one HTTP request (headers and a `Content-Length` body) from `stream`; returns its path.
+fn read_request(stream: &mut std::net::TcpStream) -> String {
+    use std::io::Read;
+    let mut data = Vec::new();
+    let mut buf = [0; 4096];
+    loop {
+        let n = stream.read(&mut buf).unwrap();
+        assert!(n > 0, "the request ended early");
+        data.extend_from_slice(&buf[..n]);
+        let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&data[..end]).to_lowercase();
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .map_or(0, |v| v.trim().parse().unwrap());
+        if data.len() >= end + 4 + length {
+            return head.split(' ').nth(1).unwrap_or_default().to_owned();
+        }
+    }
+}
+
+#[test]
+fn ctrl_c_while_saving_leaves_no_image_behind() {
+    use std::io::Write;
+    use std::net::TcpListener;
+
+    // A real image, from the mock.
+    let mock = Mock::start();
+    let made = tempfile::tempdir().unwrap();
+    let made_dir = made.path().to_str().unwrap();
+    let output = run(mock.flux(&["generate", "fox", "--out", made_dir]));
+    assert_status(&output, 0);
+    let png = std::fs::read(PathBuf::from(stdout(&output).trim())).unwrap();
+
+    // An image host that serves /a.png at once and never answers /b.png.
+    let host = TcpListener::bind("127.0.0.1:0").unwrap();
+    let host_url = format!("http://{}", host.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut hanging = Vec::new();
+        for stream in host.incoming() {
+            let mut stream = stream.unwrap();
+            if read_request(&mut stream) == "/a.png" {
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: image/png\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    png.len()
+                );
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(&png);
+            } else {
+                hanging.push(stream);
+            }
+        }
+    });
+    // An API answering every request with those two images.
+    let api = TcpListener::bind("127.0.0.1:0").unwrap();
+    let api_url = format!("http://{}", api.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in api.incoming() {
+            let mut stream = stream.unwrap();
+            read_request(&mut stream);
+            let body = json!({"created": 1, "data": [
+                {"url": format!("{host_url}/a.png")},
+                {"url": format!("{host_url}/b.png")},
+            ]})
+            .to_string();
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+
+    let out = tempfile::tempdir().unwrap();
+    let child = flux()
+        .args(["generate", "fox", "-n", "2", "--out"])
+        .arg(out.path())
+        .args(["--base-url", &api_url, "--api-key", "k"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupt once the first image is in place and the second is still downloading.
+    let started = std::time::Instant::now();
+    while !files_in(out.path()).iter().any(|f| f.ends_with(".png")) {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "no image saved: {:?}",
+            files_in(out.path())
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    crate::batch::interrupt(child.id());
+    let output = child.wait_with_output().unwrap();
+    assert_status(&output, 130);
+    assert_eq!(stdout(&output), "");
+    assert_eq!(files_in(out.path()), Vec::<String>::new());
+}

@@ -15,6 +15,12 @@ use crate::exit::{Failure, Status, describe, is_invalid_input};
 use crate::manifest::{ErrorRecord, History, ImageRecord, Input, Manifest, Plan, RecordStatus};
 use crate::progress::{Progress, note};
 
+/// Zero-padding of the line number in image names, so that they sort by line. Fixed, not taken
+/// from the input's length: a resumed line must get the name it had (a file written but not yet
+/// recorded is then overwritten, not left beside a differently padded copy), whatever was
+/// appended to the input since. Longer line numbers are written whole.
+const LINE_DIGITS: usize = 6;
+
 /// One line to work on.
 struct Job {
     line: usize,
@@ -35,8 +41,6 @@ struct Context {
     client: FluxClient,
     manifest: Manifest,
     dir: PathBuf,
-    /// Digits of the last line number, so that image names sort by line.
-    line_digits: usize,
     bar: ProgressBar,
     stop: Arc<AtomicBool>,
 }
@@ -49,16 +53,27 @@ pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
         .await
         .map_err(|e| Failure::failed(format!("cannot create {}: {e}", args.out.display())))?;
     let (manifest, history) = Manifest::open(&args.out)?;
-    remove_stale_parts(&args.out);
-    let connection = Connection::open(&args.connection).await?;
-
-    let progress = Progress::new(false);
     let lines: Vec<(usize, &str)> = text
         .lines()
         .enumerate()
         .map(|(index, line)| (index + 1, line))
         .filter(|(_, line)| !line.trim().is_empty())
         .collect();
+    // Records are matched by line number: a finished line whose text changed (a line inserted
+    // above it, an edit) would be billed again and its images overwritten by another request's.
+    if let Some((line, _)) = lines
+        .iter()
+        .find(|(line, text)| history.changed(*line, &Input::parse(text)))
+    {
+        return Err(Failure::invalid(format!(
+            "input line {line} changed since {} recorded it; restore it or use a new --out",
+            manifest.path().display()
+        )));
+    }
+    remove_stale_parts(&args.out);
+    let connection = Connection::open(&args.connection).await?;
+
+    let progress = Progress::new(false);
     let bar = progress.bar(lines.len() as u64, "lines");
     let (jobs, done_earlier, failed_earlier) = plan(&lines, &history, &bar);
     bar.inc((done_earlier + failed_earlier) as u64);
@@ -68,7 +83,6 @@ pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
         client: connection.client.clone(),
         manifest,
         dir: args.out.clone(),
-        line_digits: lines.last().map_or(1, |(line, _)| line.to_string().len()),
         bar: bar.clone(),
         stop: stop.clone(),
     });
@@ -342,8 +356,7 @@ fn from_journal(client: &FluxClient, record: &crate::manifest::Record) -> Result
     client.images_from_response(response)
 }
 
-/// Saves every image of a line; on any failure, removes those already saved (a line is saved
-/// whole or not at all) and returns the error.
+/// Saves every image of a line, or none (the library removes those saved when one fails).
 async fn save(
     context: &Context,
     job: &Job,
@@ -351,28 +364,16 @@ async fn save(
 ) -> Result<(i64, Vec<ImageRecord>), Error> {
     // Named after the line and replacing what is there: a run killed after writing a file but
     // before recording it leaves a file that the resumed run overwrites, not a stray copy.
-    let width = context.line_digits;
-    let results = futures_util::future::join_all(images.iter().map(|image| {
-        let stem = format!("line-{:0width$}-{}", job.line, image.index() + 1);
-        async move { image.save_as(&context.dir, &stem).await }
-    }))
-    .await;
-    let mut paths = Vec::new();
-    let mut first_error = None;
-    for result in results {
-        match result {
-            Ok(path) => paths.push(path),
-            Err(error) => {
-                first_error.get_or_insert(error);
-            }
-        }
-    }
-    if let Some(error) = first_error {
-        for path in &paths {
-            let _ = tokio::fs::remove_file(path).await;
-        }
-        return Err(error);
-    }
+    let paths = images
+        .save_all_as(&context.dir, |image| {
+            format!(
+                "line-{:0width$}-{}",
+                job.line,
+                image.index() + 1,
+                width = LINE_DIGITS
+            )
+        })
+        .await?;
     Ok((images.created(), image_records(images, &paths)))
 }
 

@@ -1,8 +1,7 @@
 //! `flux generate`: one request, its images saved (or listed), paths printed.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use flux_client::Images;
 use flux_client::types::OutputFormat;
 use serde::Serialize;
 
@@ -53,9 +52,10 @@ pub async fn run(args: GenerateArgs) -> Result<Status, Failure> {
     let paths: Vec<Option<PathBuf>> = if args.no_download {
         vec![None; images.len()]
     } else {
-        let bar = progress.bar(images.len() as u64, "saving");
+        let bar = progress.spinner("saving");
+        // All or nothing: on failure the library removes the images this call saved.
         let saved = tokio::select! {
-            saved = save_all(&images, &args.out, &bar) => saved,
+            saved = images.save_all_in(&args.out) => saved,
             _ = tokio::signal::ctrl_c() => {
                 bar.finish_and_clear();
                 return Err(Failure { status: Status::Interrupted, message: "interrupted".into() });
@@ -96,30 +96,4 @@ pub async fn run(args: GenerateArgs) -> Result<Status, Failure> {
         }
     }
     Ok(Status::Ok)
-}
-
-/// Saves every image into `dir`, or none: when one fails, those already saved are removed and
-/// the first error is returned.
-async fn save_all(
-    images: &Images,
-    dir: &Path,
-    bar: &indicatif::ProgressBar,
-) -> Result<Vec<PathBuf>, Failure> {
-    let results = futures_util::future::join_all(images.iter().map(|image| async move {
-        let result = image.save_in(dir).await;
-        bar.inc(1);
-        result
-    }))
-    .await;
-    let (saved, failed): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
-    let saved: Vec<PathBuf> = saved.into_iter().filter_map(Result::ok).collect();
-    match failed.into_iter().find_map(Result::err) {
-        None => Ok(saved),
-        Some(error) => {
-            for path in &saved {
-                let _ = tokio::fs::remove_file(path).await;
-            }
-            Err(error.into())
-        }
-    }
 }

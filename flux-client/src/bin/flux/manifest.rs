@@ -125,6 +125,19 @@ pub struct History {
 }
 
 impl History {
+    /// Whether `line` has a `done` or `generated` record for an input other than `input`: its
+    /// images were paid for (and named after the line) for another request, so running this
+    /// input under the same line number would bill it again and overwrite them. A line with
+    /// only `failed` records may change (a corrected line runs again).
+    pub fn changed(&self, line: usize, input: &Input) -> bool {
+        self.lines.get(&line).is_some_and(|records| {
+            records.iter().any(|record| {
+                matches!(record.status, RecordStatus::Done | RecordStatus::Generated)
+                    && !input.matches(record)
+            })
+        })
+    }
+
     /// The plan for `line` with its current `input`; records of another input (the line was
     /// edited) are ignored.
     pub fn plan(&self, line: usize, input: &Input) -> Plan {
@@ -167,6 +180,8 @@ impl Manifest {
             .create(true)
             .open(&path)
             .map_err(io)?;
+        // The directory entry of a new manifest, durable like the records synced into it.
+        sync_dir(dir).map_err(io)?;
         let mut text = Vec::new();
         file.read_to_end(&mut text).map_err(io)?;
 
@@ -226,4 +241,14 @@ impl Manifest {
         })
         .map_err(|e| Failure::failed(format!("cannot write {}: {e}", self.path.display())))
     }
+}
+
+/// Syncs a directory so that a file created in it survives a power loss (Unix only; elsewhere a
+/// directory cannot be opened to sync).
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    File::open(dir)?.sync_all()?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
 }

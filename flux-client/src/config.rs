@@ -106,6 +106,7 @@ pub struct Config {
     pub(crate) model: String,
     pub(crate) connect_timeout: Duration,
     pub(crate) timeout: Duration,
+    pub(crate) deadline: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) user_agent: String,
     pub(crate) max_download_bytes: u64,
@@ -132,6 +133,24 @@ impl Config {
     /// Time allowed for one attempt, from sending to the last byte of the answer.
     pub fn timeout(&self) -> Duration {
         self.timeout
+    }
+    /// The total time allowed for all attempts of one generation and the waits between them:
+    /// the policy's [`deadline`](RetryPolicy::deadline) when set, else 300 s or
+    /// [`timeout`](Self::timeout), whichever is longer.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use flux_client::FluxClient;
+    ///
+    /// let client = FluxClient::builder()
+    ///     .api_key("sk-test")
+    ///     .timeout(Duration::from_secs(600))
+    ///     .build()?;
+    /// assert_eq!(client.config().deadline(), Duration::from_secs(600));
+    /// # Ok::<(), flux_client::Error>(())
+    /// ```
+    pub fn deadline(&self) -> Duration {
+        self.deadline
     }
     /// The retry policy.
     pub fn retry_policy(&self) -> &RetryPolicy {

@@ -201,6 +201,14 @@ pub(crate) fn parse_base_url(text: &str, allow_insecure_http: bool) -> Result<Ur
     if url.host_str().is_none_or(str::is_empty) {
         return Err(Error::config(field, "has no host"));
     }
+    // Credentials in the URL would show in tracing spans and `Debug`; the key goes in
+    // `api_key`. The reason must not echo them.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::config(
+            field,
+            "must not contain a user name or password (`user:pass@`); set the key with api_key",
+        ));
+    }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::config(field, "must not have a query or fragment"));
     }

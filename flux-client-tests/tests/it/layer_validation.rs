@@ -118,6 +118,24 @@ fn invalid_configurations_name_the_setting() {
                 .base_url("http://10.0.0.1:4010"),
             "base_url",
         ),
+        (
+            FluxClient::builder()
+                .api_key(KEY)
+                .base_url("https://user:hunter2-secret@images.example.com"),
+            "base_url",
+        ),
+        (
+            FluxClient::builder()
+                .api_key(KEY)
+                .base_url("https://hunter2-secret@images.example.com"),
+            "base_url",
+        ),
+        (
+            FluxClient::builder()
+                .api_key(KEY)
+                .base_url("http://:hunter2-secret@127.0.0.1:4010"),
+            "base_url",
+        ),
         (FluxClient::builder().api_key(KEY).model(""), "model"),
         (
             FluxClient::builder()
@@ -145,6 +163,8 @@ fn invalid_configurations_name_the_setting() {
                 assert_eq!(f, field, "{err}");
                 assert!(!err.to_string().contains(KEY), "{err}");
                 assert!(!err.to_string().contains("sk\nx"), "{err}");
+                assert!(!err.to_string().contains("hunter2"), "{err}");
+                assert!(!format!("{err:?}").contains("hunter2"), "{err:?}");
             }
             other => panic!("expected an invalid `{field}`, got {other:?}"),
         }

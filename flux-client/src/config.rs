@@ -36,12 +36,19 @@ pub enum AuthScheme {
     Bearer,
 }
 
-/// An API key. Its `Debug` and `Display` never show it.
+/// An API key. Its `Debug` never shows it, and it has no `Display`: only
+/// [`expose`](Self::expose) gives the key itself.
 ///
 /// ```
 /// let key = flux_client::ApiKey::new("sk-secret");
 /// assert_eq!(format!("{key:?}"), "ApiKey(<redacted>)");
 /// assert_eq!(key.expose(), "sk-secret");
+/// ```
+///
+/// ```compile_fail
+/// // No `Display`: a key cannot end up in a message by `{}`.
+/// let key = flux_client::ApiKey::new("sk-secret");
+/// println!("{key}");
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiKey(String);

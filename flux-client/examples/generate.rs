@@ -1,12 +1,20 @@
-//! Generates images and saves them into a directory.
+//! Generates images with the real API and saves them into a directory.
+//!
+//! Needs `ONEROUTER_API_KEY` (your OneRouter key; the example stops with an error without it).
+//! `ONEROUTER_BASE_URL` is optional: it defaults to the real API (`https://image.onerouter.pro`,
+//! which bills every generation); point it at a local mock server to try the client for free.
 //!
 //! ```sh
-//! ONEROUTER_API_KEY=sk-... ONEROUTER_BASE_URL=http://127.0.0.1:4010 \
+//! ONEROUTER_API_KEY=sk-... cargo run -p flux-client --example generate -- "a red fox in fresh snow" out/
+//!
+//! # Against a local mock instead (`flux mock`, whose key is sk-mock):
+//! cargo run -p flux-client --features cli --bin flux -- mock --port 4010 &
+//! ONEROUTER_API_KEY=sk-mock ONEROUTER_BASE_URL=http://127.0.0.1:4010 \
 //!     cargo run -p flux-client --example generate -- "a red fox in fresh snow" out/
 //! ```
 //!
-//! `ONEROUTER_BASE_URL` defaults to the real API; point it at a local (mock) server to try the
-//! client without spending credits.
+//! `examples/mock.rs` does the same against a mock started inside the program, with no
+//! environment at all.
 
 use flux_client::FluxClient;
 use flux_client::types::AspectRatio;

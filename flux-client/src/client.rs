@@ -19,6 +19,10 @@ use crate::retry::{self, RetryPolicy};
 use crate::save::Downloader;
 use crate::types::{self, CreateImageBody};
 
+/// The per-attempt timeout used when none is set: generations take 10-60 s; this leaves room
+/// for a slow one.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// The client for the FLUX1.1 \[pro\] ultra image API. Cheap to clone; clones share connections.
 ///
 /// ```
@@ -146,7 +150,12 @@ impl FluxClient {
             }
         };
         let (response, request_id) = tracing::Instrument::instrument(
-            retry::run(&inner.config.retry, inner.config.timeout, attempt),
+            retry::run(
+                &inner.config.retry,
+                inner.config.timeout,
+                inner.config.deadline,
+                attempt,
+            ),
             span,
         )
         .await?;
@@ -183,7 +192,8 @@ pub struct FluxClientBuilder {
     base_url: String,
     model: String,
     connect_timeout: Duration,
-    timeout: Duration,
+    /// `None`: [`DEFAULT_TIMEOUT`], or the deadline when that is shorter.
+    timeout: Option<Duration>,
     retry: RetryPolicy,
     user_agent: String,
     max_download_bytes: u64,
@@ -199,8 +209,7 @@ impl Default for FluxClientBuilder {
             base_url: DEFAULT_BASE_URL.to_owned(),
             model: DEFAULT_MODEL.to_owned(),
             connect_timeout: Duration::from_secs(10),
-            // Generations take 10-60 s; leave room for a slow one.
-            timeout: Duration::from_secs(120),
+            timeout: None,
             retry: RetryPolicy::default(),
             user_agent: concat!("flux-client/", env!("CARGO_PKG_VERSION")).to_owned(),
             max_download_bytes: DEFAULT_MAX_DOWNLOAD_BYTES,
@@ -276,9 +285,27 @@ impl FluxClientBuilder {
         self
     }
 
-    /// Time allowed for one attempt, and for one image download (default 120 s).
+    /// Time allowed for one attempt, and for one image download (default 120 s, or the
+    /// [`deadline`](Self::deadline) when one shorter than that is set).
+    ///
+    /// Every attempt gets its whole timeout: without a deadline set, the total deadline is
+    /// 300 s or this timeout, whichever is longer; a deadline set shorter than this timeout is
+    /// refused by [`build`](Self::build).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use flux_client::{Error, FluxClient};
+    ///
+    /// let builder = FluxClient::builder().api_key("sk-test").timeout(Duration::from_secs(600));
+    /// let client = builder.clone().build()?;
+    /// assert_eq!(client.config().deadline(), Duration::from_secs(600));
+    ///
+    /// let err = builder.deadline(Duration::from_secs(300)).build().unwrap_err();
+    /// assert!(matches!(err, Error::InvalidConfig { field: "deadline", .. }));
+    /// # Ok::<(), flux_client::Error>(())
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.timeout = Some(timeout);
         self
     }
 
@@ -294,7 +321,9 @@ impl FluxClientBuilder {
         self
     }
 
-    /// Shortcut for the policy's total [`deadline`](RetryPolicy::deadline) across attempts.
+    /// Shortcut for the policy's total [`deadline`](RetryPolicy::deadline) across attempts
+    /// (default: 300 s or the [`timeout`](Self::timeout), whichever is longer). It must not be
+    /// shorter than a timeout set explicitly.
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.retry = self.retry.deadline(deadline);
         self
@@ -336,9 +365,7 @@ impl FluxClientBuilder {
         if self.model.trim().is_empty() {
             return Err(Error::config("model", "is empty"));
         }
-        if self.timeout.is_zero() {
-            return Err(Error::config("timeout", "is zero"));
-        }
+        let (timeout, deadline) = timing(self.timeout, &self.retry)?;
         let http = match self.http_client {
             Some(client) => client,
             None => crate::http::build_client(&self.user_agent, self.connect_timeout)?,
@@ -352,7 +379,8 @@ impl FluxClientBuilder {
             base_url,
             model: self.model,
             connect_timeout: self.connect_timeout,
-            timeout: self.timeout,
+            timeout,
+            deadline,
             retry: self.retry,
             user_agent: self.user_agent,
             max_download_bytes: self.max_download_bytes,
@@ -372,4 +400,30 @@ impl FluxClientBuilder {
             }),
         })
     }
+}
+
+/// The per-attempt timeout and the total deadline in effect. Neither silently cuts a value the
+/// user set: an unset one adapts to the other, two set values that contradict are refused.
+fn timing(timeout: Option<Duration>, retry: &RetryPolicy) -> Result<(Duration, Duration)> {
+    if timeout.is_some_and(|t| t.is_zero()) {
+        return Err(Error::config("timeout", "is zero"));
+    }
+    let timeout = match (timeout, retry.get_deadline()) {
+        (_, Some(deadline)) if deadline.is_zero() => {
+            return Err(Error::config("deadline", "is zero"));
+        }
+        (Some(timeout), Some(deadline)) if deadline < timeout => {
+            return Err(Error::config(
+                "deadline",
+                format!(
+                    "({deadline:?}) is shorter than the per-attempt timeout ({timeout:?}), which \
+                     could then never be used in full; raise the deadline or lower the timeout"
+                ),
+            ));
+        }
+        (Some(timeout), _) => timeout,
+        (None, Some(deadline)) => DEFAULT_TIMEOUT.min(deadline),
+        (None, None) => DEFAULT_TIMEOUT,
+    };
+    Ok((timeout, retry.deadline_for(timeout)))
 }

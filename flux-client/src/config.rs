@@ -36,12 +36,19 @@ pub enum AuthScheme {
     Bearer,
 }
 
-/// An API key. Its `Debug` and `Display` never show it.
+/// An API key. Its `Debug` never shows it, and it has no `Display`: only
+/// [`expose`](Self::expose) gives the key itself.
 ///
 /// ```
 /// let key = flux_client::ApiKey::new("sk-secret");
 /// assert_eq!(format!("{key:?}"), "ApiKey(<redacted>)");
 /// assert_eq!(key.expose(), "sk-secret");
+/// ```
+///
+/// ```compile_fail
+/// // No `Display`: a key cannot end up in a message by `{}`.
+/// let key = flux_client::ApiKey::new("sk-secret");
+/// println!("{key}");
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiKey(String);
@@ -106,6 +113,7 @@ pub struct Config {
     pub(crate) model: String,
     pub(crate) connect_timeout: Duration,
     pub(crate) timeout: Duration,
+    pub(crate) deadline: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) user_agent: String,
     pub(crate) max_download_bytes: u64,
@@ -132,6 +140,24 @@ impl Config {
     /// Time allowed for one attempt, from sending to the last byte of the answer.
     pub fn timeout(&self) -> Duration {
         self.timeout
+    }
+    /// The total time allowed for all attempts of one generation and the waits between them:
+    /// the policy's [`deadline`](RetryPolicy::deadline) when set, else 300 s or
+    /// [`timeout`](Self::timeout), whichever is longer.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use flux_client::FluxClient;
+    ///
+    /// let client = FluxClient::builder()
+    ///     .api_key("sk-test")
+    ///     .timeout(Duration::from_secs(600))
+    ///     .build()?;
+    /// assert_eq!(client.config().deadline(), Duration::from_secs(600));
+    /// # Ok::<(), flux_client::Error>(())
+    /// ```
+    pub fn deadline(&self) -> Duration {
+        self.deadline
     }
     /// The retry policy.
     pub fn retry_policy(&self) -> &RetryPolicy {
@@ -181,6 +207,14 @@ pub(crate) fn parse_base_url(text: &str, allow_insecure_http: bool) -> Result<Ur
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(Error::config(field, "has no host"));
+    }
+    // Credentials in the URL would show in tracing spans and `Debug`; the key goes in
+    // `api_key`. The reason must not echo them.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::config(
+            field,
+            "must not contain a user name or password (`user:pass@`); set the key with api_key",
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::config(field, "must not have a query or fragment"));

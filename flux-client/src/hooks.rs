@@ -15,7 +15,8 @@ tokio::task_local! {
     static EXCHANGE: Arc<Exchange>;
 }
 
-/// What one attempt shares with the hooks: the key to send and the answer's head.
+/// What one attempt shares with the hooks: the key to send and the answer's head (its status,
+/// and only the headers a failure needs: see [`kept_headers`](crate::response::kept_headers)).
 #[derive(Debug, Default)]
 pub(crate) struct Exchange {
     auth: Option<HeaderValue>,
@@ -78,7 +79,8 @@ impl ClientHooks<()> for Client {
                 tracing::debug!(status = response.status().as_u16(), "response received");
                 let _ = EXCHANGE.try_with(|exchange| {
                     if let Ok(mut head) = exchange.head.lock() {
-                        *head = Some((response.status(), response.headers().clone()));
+                        let kept = crate::response::kept_headers(response.headers());
+                        *head = Some((response.status(), kept));
                     }
                 });
             }

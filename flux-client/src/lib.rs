@@ -13,29 +13,44 @@
 //!
 //! # Quick start
 //!
+//! Against the in-process mock of the API (cargo feature `mock`), so this runs offline; for the
+//! real API build the client with [`FluxClient::from_env`] (`ONEROUTER_API_KEY`) or
+//! `FluxClient::builder().api_key("sk-...")`, leaving the base URL at its default.
+//!
 //! ```
 //! use flux_client::{FluxClient, types::AspectRatio};
 //!
-//! # fn main() -> Result<(), flux_client::Error> {
+//! # #[cfg(feature = "mock")]
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let server = flux_client::mock::MockServer::start().await?;
 //! let client = FluxClient::builder()
-//!     .api_key("sk-...")                      // or FluxClient::from_env()
-//!     .base_url("http://127.0.0.1:4010")      // default: https://image.onerouter.pro
+//!     .base_url(server.base_url())          // default: https://image.onerouter.pro
+//!     .api_key(server.api_key())
 //!     .build()?;
 //!
-//! let request = client
+//! let images = client
 //!     .generate("a red fox in fresh snow, golden hour")
-//!     .size(AspectRatio::X916)                 // or .size("9:16")
+//!     .size(AspectRatio::X916)               // or .size("9:16")
 //!     .seed(42)
-//!     .n(2);
-//! assert_eq!(request.body()?.model, "flux-pro-v1.1-ultra-text-to-image");
+//!     .n(2)
+//!     .send()
+//!     .await?;
+//! assert_eq!(images.len(), 2);
 //!
-//! // With a server to talk to:
-//! // let images = request.send().await?;
-//! // for image in &images { image.save_in("out/").await?; }
+//! let dir = std::env::temp_dir().join(format!("flux-quick-start-{}", std::process::id()));
+//! for image in &images {
+//!     let path = image.save_in(&dir).await?; // e.g. flux-1700000000-1.png
+//!     assert!(path.is_file());
+//! }
+//! std::fs::remove_dir_all(&dir)?;
 //! # Ok(()) }
+//! # #[cfg(not(feature = "mock"))]
+//! # fn main() {}
 //! ```
 //!
-//! See `examples/generate.rs` for a complete program.
+//! See `examples/generate.rs` for a complete program against the real API, and
+//! `examples/mock.rs` for one against the mock.
 
 #![deny(missing_docs)]
 

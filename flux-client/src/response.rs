@@ -28,6 +28,18 @@ pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The headers a failure may need later (request id, `Retry-After`), copied out of `headers`:
+/// what the hooks keep of each answer instead of the whole map.
+pub(crate) fn kept_headers(headers: &HeaderMap) -> HeaderMap {
+    let mut kept = HeaderMap::new();
+    for name in REQUEST_ID.iter().chain([&RETRY_AFTER]) {
+        for value in headers.get_all(name) {
+            kept.append(name.clone(), value.clone());
+        }
+    }
+    kept
+}
+
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     parse_retry_after(headers.get(RETRY_AFTER)?.to_str().ok()?)
 }
@@ -264,5 +276,26 @@ fn api(status: u16, details: Details, headers: &HeaderMap) -> Failure {
         error,
         class: Class::Status(status),
         retry_after,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hooks_keep_only_the_request_id_and_retry_after() {
+        let mut headers = HeaderMap::new();
+        headers.insert("content-type", "application/json".parse().unwrap());
+        headers.insert("set-cookie", "session=1".parse().unwrap());
+        headers.insert("request-id", "req-2".parse().unwrap());
+        headers.insert("x-request-id", "req-1".parse().unwrap());
+        headers.insert(RETRY_AFTER, "7".parse().unwrap());
+        let kept = kept_headers(&headers);
+        assert_eq!(kept.len(), 3);
+        assert_eq!(request_id(&kept).as_deref(), Some("req-1"));
+        assert_eq!(retry_after(&kept), Some(Duration::from_secs(7)));
+        assert!(kept.get("set-cookie").is_none() && kept.get("content-type").is_none());
+        assert!(kept_headers(&HeaderMap::new()).is_empty());
     }
 }

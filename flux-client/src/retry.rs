@@ -12,7 +12,8 @@ use crate::error::{Error, Result};
 /// Image generation is billed per request and the API has no idempotency key, so the default
 /// retries only what surely did not start work: a connection that failed before the request was
 /// sent, `429 Too Many Requests` and `503 Service Unavailable`, at most twice, within a total
-/// deadline of five minutes. A certificate the TLS handshake refuses is not retried (it would be
+/// [`deadline`](Self::deadline) of five minutes (or the per-attempt timeout, when that is
+/// longer). A certificate the TLS handshake refuses is not retried (it would be
 /// refused again). Opt into more with [`retry_status`](Self::retry_status),
 /// [`retry_timeouts`](Self::retry_timeouts) and [`retry_interrupted`](Self::retry_interrupted).
 ///
@@ -34,6 +35,8 @@ use crate::error::{Error, Result};
 /// assert_eq!(policy.get_max_retries(), 4);
 /// assert!(policy.retries_status(502) && policy.retries_status(429));
 /// assert!(!RetryPolicy::never().retries_status(429));
+/// assert_eq!(policy.get_deadline(), Some(Duration::from_secs(120)));
+/// assert_eq!(RetryPolicy::default().get_deadline(), None); // the default, see `deadline`
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct RetryPolicy {
@@ -41,7 +44,8 @@ pub struct RetryPolicy {
     initial_backoff: Duration,
     max_backoff: Duration,
     max_retry_after: Duration,
-    deadline: Duration,
+    /// `None`: [`RetryPolicy::DEFAULT_DEADLINE`] or the per-attempt timeout, whichever is longer.
+    deadline: Option<Duration>,
     statuses: Vec<u16>,
     retry_timeouts: bool,
     retry_interrupted: bool,
@@ -54,7 +58,7 @@ impl Default for RetryPolicy {
             initial_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(8),
             max_retry_after: Duration::from_secs(60),
-            deadline: Duration::from_secs(300),
+            deadline: None,
             statuses: vec![429, 503],
             retry_timeouts: false,
             retry_interrupted: false,
@@ -63,6 +67,10 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// The total deadline used when none is set, unless the per-attempt timeout is longer
+    /// (see [`deadline`](Self::deadline)).
+    pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(300);
+
     /// A policy that never retries (the deadline still applies).
     pub fn never() -> Self {
         Self::default().max_retries(0)
@@ -93,8 +101,16 @@ impl RetryPolicy {
     }
 
     /// The total time allowed for all attempts and the waits between them.
+    ///
+    /// Unset, it is [`DEFAULT_DEADLINE`](Self::DEFAULT_DEADLINE) (300 s) or the client's
+    /// per-attempt [`timeout`](crate::FluxClientBuilder::timeout), whichever is longer, so
+    /// that one attempt always gets its whole timeout. A deadline set here that is shorter than
+    /// a timeout set on the builder is refused by [`build`](crate::FluxClientBuilder::build)
+    /// (`Error::InvalidConfig` for `deadline`); with the timeout left at its default, the
+    /// timeout shrinks to the deadline instead. [`FluxClient::config`](crate::FluxClient::config)
+    /// reports the deadline in effect ([`Config::deadline`](crate::Config::deadline)).
     pub fn deadline(mut self, deadline: Duration) -> Self {
-        self.deadline = deadline;
+        self.deadline = Some(deadline);
         self
     }
 
@@ -125,9 +141,16 @@ impl RetryPolicy {
         self.max_retries
     }
 
-    /// The configured total deadline.
-    pub fn get_deadline(&self) -> Duration {
+    /// The total deadline set with [`deadline`](Self::deadline), or `None` for the default
+    /// (see there; [`Config::deadline`](crate::Config::deadline) has the value in effect).
+    pub fn get_deadline(&self) -> Option<Duration> {
         self.deadline
+    }
+
+    /// The deadline in effect for a client whose attempts may each take `per_attempt`.
+    pub(crate) fn deadline_for(&self, per_attempt: Duration) -> Duration {
+        self.deadline
+            .unwrap_or_else(|| Self::DEFAULT_DEADLINE.max(per_attempt))
     }
 
     /// Whether an answer with this status is retried.
@@ -191,11 +214,13 @@ pub(crate) struct Failure {
     pub(crate) retry_after: Option<Duration>,
 }
 
-/// Runs `attempt` until it succeeds, the policy says stop, or the deadline passes. Each attempt
-/// gets at most `per_attempt`, and never more than what is left of the deadline.
+/// Runs `attempt` until it succeeds, the policy says stop, or `deadline` (the one in effect,
+/// from [`Config::deadline`](crate::Config::deadline)) passes. Each attempt gets at most
+/// `per_attempt`, and never more than what is left of the deadline.
 pub(crate) async fn run<T, F, Fut>(
     policy: &RetryPolicy,
     per_attempt: Duration,
+    deadline: Duration,
     mut attempt: F,
 ) -> Result<T>
 where
@@ -203,7 +228,7 @@ where
     Fut: Future<Output = Result<T, Box<Failure>>>,
 {
     let started = Instant::now();
-    let deadline = started + policy.deadline;
+    let deadline = started + deadline;
     let mut number = 0u32;
     loop {
         number += 1;
@@ -284,6 +309,16 @@ mod tests {
         let parsed = parse_retry_after(&httpdate::fmt_http_date(future)).unwrap();
         assert!(parsed > Duration::from_secs(25) && parsed <= Duration::from_secs(30));
         assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn the_default_deadline_leaves_room_for_a_long_attempt() {
+        let policy = RetryPolicy::default();
+        let secs = Duration::from_secs;
+        assert_eq!(policy.deadline_for(secs(120)), secs(300));
+        assert_eq!(policy.deadline_for(secs(600)), secs(600));
+        let set = policy.deadline(secs(30));
+        assert_eq!(set.deadline_for(secs(600)), secs(30), "checked by build()");
     }
 
     #[test]

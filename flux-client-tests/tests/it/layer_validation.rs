@@ -118,12 +118,43 @@ fn invalid_configurations_name_the_setting() {
                 .base_url("http://10.0.0.1:4010"),
             "base_url",
         ),
+        (
+            FluxClient::builder()
+                .api_key(KEY)
+                .base_url("https://user:hunter2-secret@images.example.com"),
+            "base_url",
+        ),
+        (
+            FluxClient::builder()
+                .api_key(KEY)
+                .base_url("https://hunter2-secret@images.example.com"),
+            "base_url",
+        ),
+        (
+            FluxClient::builder()
+                .api_key(KEY)
+                .base_url("http://:hunter2-secret@127.0.0.1:4010"),
+            "base_url",
+        ),
         (FluxClient::builder().api_key(KEY).model(""), "model"),
         (
             FluxClient::builder()
                 .api_key(KEY)
                 .timeout(std::time::Duration::ZERO),
             "timeout",
+        ),
+        (
+            FluxClient::builder()
+                .api_key(KEY)
+                .timeout(std::time::Duration::from_secs(600))
+                .deadline(std::time::Duration::from_secs(300)),
+            "deadline",
+        ),
+        (
+            FluxClient::builder()
+                .api_key(KEY)
+                .deadline(std::time::Duration::ZERO),
+            "deadline",
         ),
     ];
     for (builder, field) in cases {
@@ -132,10 +163,61 @@ fn invalid_configurations_name_the_setting() {
                 assert_eq!(f, field, "{err}");
                 assert!(!err.to_string().contains(KEY), "{err}");
                 assert!(!err.to_string().contains("sk\nx"), "{err}");
+                assert!(!err.to_string().contains("hunter2"), "{err}");
+                assert!(!format!("{err:?}").contains("hunter2"), "{err:?}");
             }
             other => panic!("expected an invalid `{field}`, got {other:?}"),
         }
     }
+}
+
+#[test]
+fn a_long_timeout_is_never_cut_by_the_deadline() {
+    use std::time::Duration;
+    let secs = Duration::from_secs;
+    let timing = |builder: flux_client::FluxClientBuilder| {
+        let client = builder.api_key(KEY).build().unwrap();
+        (client.config().timeout(), client.config().deadline())
+    };
+    // The defaults, and a timeout longer than the default deadline, which the deadline follows.
+    assert_eq!(timing(FluxClient::builder()), (secs(120), secs(300)));
+    assert_eq!(
+        timing(FluxClient::builder().timeout(secs(600))),
+        (secs(600), secs(600))
+    );
+    assert_eq!(
+        timing(FluxClient::builder().timeout(secs(30))),
+        (secs(30), secs(300))
+    );
+    // Explicit values that agree are kept as they are.
+    assert_eq!(
+        timing(FluxClient::builder().timeout(secs(600)).deadline(secs(900))),
+        (secs(600), secs(900))
+    );
+    // A deadline shorter than the default timeout: the unset timeout follows the deadline.
+    assert_eq!(
+        timing(FluxClient::builder().deadline(secs(60))),
+        (secs(60), secs(60))
+    );
+    // Set both, and contradicting: refused, naming both values.
+    let err = FluxClient::builder()
+        .api_key(KEY)
+        .retry_policy(flux_client::RetryPolicy::default().deadline(secs(300)))
+        .timeout(secs(600))
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidConfig {
+                field: "deadline",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(text.contains("300s") && text.contains("600s"), "{text}");
 }
 
 #[test]

@@ -10,30 +10,44 @@
 //! its listeners receives is recorded ([`MockServer::requests`]).
 //!
 //! ```
-//! use flux_client::mock::MockServer;
-//! use flux_client::{Client, types};
+//! use flux_client::mock::{Listener, MockServer};
+//! use flux_client::{FluxClient, types};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let server = MockServer::start().await?;
+//! let client = FluxClient::builder()
+//!     .base_url(server.base_url())
+//!     .api_key(server.api_key())
+//!     .build()?;
 //!
-//! let _ = rustls::crypto::ring::default_provider().install_default();
-//! let mut headers = reqwest::header::HeaderMap::new();
-//! headers.insert("authorization", MockServer::DEFAULT_API_KEY.parse()?);
-//! let http = reqwest::Client::builder().default_headers(headers).build()?;
-//! let client = Client::new_with_client(&server.base_url(), http);
-//!
-//! let body = types::CreateImageBody::builder()
-//!     .model("flux-pro-v1.1-ultra-text-to-image")
-//!     .prompt("a lighthouse at dusk")
-//!     .size(types::AspectRatio::X11);
-//! let response = client.create_image().body(body).send().await?.into_inner();
-//! let url = response.data[0].url.clone().unwrap();
+//! let images = client
+//!     .generate("a lighthouse at dusk")
+//!     .size(types::AspectRatio::X11)
+//!     .send()
+//!     .await?;
+//! let url = images.first().url().unwrap();
 //! assert!(url.starts_with(&server.image_base_url()));
-//!
-//! let png = reqwest::get(&url).await?.bytes().await?;
+//! // Downloaded from the mock's image host, without the key.
+//! let png = images.first().bytes().await?;
 //! assert!(png.starts_with(b"\x89PNG"));
-//! assert_eq!(server.requests().len(), 2);
+//!
+//! // The generated client works too; `authorized` adds the key to its API requests only.
+//! let body = types::CreateImageBody::builder()
+//!     .model(flux_client::DEFAULT_MODEL)
+//!     .prompt("a lighthouse at dawn");
+//! let response = client
+//!     .authorized(client.generated().create_image().body(body).send())
+//!     .await?
+//!     .into_inner();
+//! assert_eq!(response.data.len(), 1);
+//!
+//! let recorded = server.requests();
+//! assert_eq!(recorded.len(), 3); // two generations, one image download
+//! for request in &recorded {
+//!     let is_api = request.listener == Listener::Api;
+//!     assert_eq!(request.header("authorization").is_some(), is_api);
+//! }
 //! server.shutdown().await;
 //! # Ok(())
 //! # }

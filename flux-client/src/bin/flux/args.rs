@@ -176,7 +176,8 @@ pub struct ConnectionArgs {
     #[arg(long, env = flux_client::API_KEY_ENV, hide_env_values = true, value_name = "KEY")]
     pub api_key: Option<String>,
 
-    /// Seconds allowed for one attempt and for one image download [default: 120].
+    /// Seconds allowed for one attempt and for one image download [default: 120]; all attempts
+    /// together get 300 s or this, whichever is longer.
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     pub timeout: Option<Duration>,
 

@@ -59,3 +59,26 @@ impl Connection {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_timeout_longer_than_the_default_deadline_gets_a_deadline_as_long() {
+        let args = ConnectionArgs {
+            mock: true,
+            mock_fault: Vec::new(),
+            base_url: None,
+            api_key: None,
+            timeout: Some(Duration::from_secs(600)),
+            max_retries: Some(1),
+        };
+        let connection = Connection::open(&args).await.unwrap();
+        let config = connection.client.config();
+        assert_eq!(config.timeout(), Duration::from_secs(600));
+        assert_eq!(config.deadline(), Duration::from_secs(600));
+    }
+}

@@ -36,7 +36,7 @@ pub enum Error {
 
     /// The server answered with an error: a 4xx/5xx status, or a 200 whose body is
     /// `{"error": {...}}` (OneRouter reports many errors that way).
-    #[error("API error {status}{}: {message}{}", type_suffix(.error_type), request_id_suffix(.request_id))]
+    #[error("API error {status}{}: {message}{}{}", type_suffix(.error_type), retry_after_suffix(.retry_after), request_id_suffix(.request_id))]
     Api {
         /// The HTTP status, or the body's `code` when the error came with a 200.
         status: u16,
@@ -48,6 +48,8 @@ pub enum Error {
         error_type: Option<String>,
         /// The body's `param` (the field at fault), when non-empty.
         param: Option<String>,
+        /// The server's `Retry-After` hint (a 503 may send one), when present and readable.
+        retry_after: Option<Duration>,
         /// The `x-request-id` response header, when present.
         request_id: Option<String>,
     },

@@ -269,6 +269,7 @@ fn api(status: u16, details: Details, headers: &HeaderMap) -> Failure {
             message: details.message,
             error_type: details.error_type,
             param: details.param,
+            retry_after,
             request_id,
         }
     };

@@ -20,9 +20,8 @@ use crate::error::{Error, Result};
 /// Waits grow exponentially from [`initial_backoff`](Self::initial_backoff) up to
 /// [`max_backoff`](Self::max_backoff), with random jitter. A server's `Retry-After` (seconds or
 /// an HTTP date) is honoured when it is at most [`max_retry_after`](Self::max_retry_after);
-/// a longer hint (or one that would pass the deadline) ends the retries at once. A 429's hint is
-/// reported in [`Error::RateLimited`]; other statuses (a 503) end as [`Error::Api`], which has no
-/// hint field.
+/// a longer hint (or one that would pass the deadline) ends the retries at once, and is
+/// reported in the error: [`Error::RateLimited`] for a 429, [`Error::Api`] for a 503.
 ///
 /// ```
 /// use std::time::Duration;

@@ -41,8 +41,10 @@ async fn an_error_status_keeps_the_servers_details_and_request_id() {
             message,
             error_type,
             param,
+            retry_after,
             request_id,
         } => {
+            assert_eq!(*retry_after, None);
             assert_eq!(*status, 422);
             assert_eq!(*code, Some(422));
             assert_eq!(message, "prompt rejected");

@@ -177,6 +177,7 @@ async fn a_500_and_a_502_are_api_errors_not_retried_by_default() {
                 message: m,
                 error_type: t,
                 param,
+                retry_after,
                 request_id,
             } => {
                 assert_eq!(*status, code);
@@ -184,6 +185,7 @@ async fn a_500_and_a_502_are_api_errors_not_retried_by_default() {
                 assert_eq!(m, message);
                 assert_eq!(t.as_deref(), Some(error_type));
                 assert_eq!(*param, None);
+                assert_eq!(*retry_after, None);
                 assert_eq!(*request_id, None);
             }
             other => panic!("{code}: {other:?}"),
@@ -247,7 +249,11 @@ async fn a_503s_retry_after_is_waited_for() {
 async fn a_503s_retry_after_beyond_the_bound_ends_the_retries() {
     let server = always(status(503, Some(120))).await;
     let err = fails(&client(&server), &server).await;
-    assert!(matches!(err, Error::Api { status: 503, .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Api { status: 503, retry_after: Some(hint), .. } if hint == Duration::from_secs(120)),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("(retry after 120 s)"), "{err}");
     assert_eq!(attempts(&server), 1);
 }
 

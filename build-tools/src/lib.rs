@@ -59,17 +59,13 @@ pub struct Fix {
 impl fmt::Display for Fix {
     /// One line: `fix pointer: old -> new`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let show = |v: &Option<Value>| match v {
-            Some(v) => v.to_string(),
-            None => "(absent)".to_owned(),
-        };
         write!(
             f,
             "{} {}: {} -> {}",
             self.fix,
             pointer::display(&self.pointer),
-            show(&self.old),
-            show(&self.new)
+            pointer::show_value(&self.old),
+            pointer::show_value(&self.new)
         )
     }
 }

@@ -20,3 +20,11 @@ pub fn display(pointer: &str) -> &str {
         pointer
     }
 }
+
+/// How a value on either side of a reported change is shown: JSON, or `(absent)`.
+pub(crate) fn show_value(value: &Option<serde_json::Value>) -> String {
+    match value {
+        Some(value) => value.to_string(),
+        None => "(absent)".to_owned(),
+    }
+}

@@ -9,6 +9,12 @@ use super::{Change, Kind, Surface, Verdict};
 use crate::compat::SERVER_DEFAULT;
 use crate::pointer;
 
+/// `value[key]` as an object; absent, or not an object, reads as empty.
+fn members<'a>(value: &'a Value, key: &str) -> &'a Map<String, Value> {
+    static EMPTY: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
+    value.get(key).and_then(Value::as_object).unwrap_or(&EMPTY)
+}
+
 /// Every change from `old` to `new`, each reported once.
 pub(super) fn changes(old: &Value, new: &Value) -> Vec<Change> {
     let mut differ = Differ {
@@ -271,17 +277,8 @@ impl<'a> Differ<'a> {
     }
 
     fn responses(&mut self, old: &Operation, new: &Operation) {
-        let empty = Map::new();
-        let old_responses = old
-            .op
-            .get("responses")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
-        let new_responses = new
-            .op
-            .get("responses")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
+        let old_responses = members(old.op, "responses");
+        let new_responses = members(new.op, "responses");
         let old_at = pointer::child(&old.at, "responses");
         let new_at = pointer::child(&new.at, "responses");
         for (status, old_r) in old_responses {
@@ -319,15 +316,8 @@ impl<'a> Differ<'a> {
 
     /// Compares the `content` maps of two request bodies or responses.
     fn content(&mut self, old: &Value, old_at: &str, new: &Value, new_at: &str, side: Side) {
-        let empty = Map::new();
-        let old_content = old
-            .get("content")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
-        let new_content = new
-            .get("content")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
+        let old_content = members(old, "content");
+        let new_content = members(new, "content");
         let old_at = pointer::child(old_at, "content");
         let new_at = pointer::child(new_at, "content");
         for (media, old_m) in old_content {
@@ -512,15 +502,8 @@ impl<'a> Differ<'a> {
     }
 
     fn properties(&mut self, old: &Value, old_at: &str, new: &Value, new_at: &str, side: Side) {
-        let empty = Map::new();
-        let was = old
-            .get("properties")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
-        let is = new
-            .get("properties")
-            .and_then(Value::as_object)
-            .unwrap_or(&empty);
+        let was = members(old, "properties");
+        let is = members(new, "properties");
         let old_props_at = pointer::child(old_at, "properties");
         let new_props_at = pointer::child(new_at, "properties");
         for (name, old_field) in was {

@@ -232,10 +232,6 @@ impl Change {
 impl fmt::Display for Change {
     /// One line: `verdict  surface  pointer: kind: old -> new`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let show = |v: &Option<Value>| match v {
-            Some(v) => v.to_string(),
-            None => "(absent)".to_owned(),
-        };
         write!(
             f,
             "{:<10}  {:<4}  {}: {}: {} -> {}",
@@ -243,8 +239,8 @@ impl fmt::Display for Change {
             self.surface.as_str(),
             pointer::display(&self.pointer),
             self.kind,
-            show(&self.old),
-            show(&self.new)
+            pointer::show_value(&self.old),
+            pointer::show_value(&self.new)
         )
     }
 }

@@ -30,8 +30,6 @@ pub fn generate_client(repaired: &Value) -> Result<String, String> {
         )
     })?;
 
-    one_response_type_per_operation(repaired)?;
-
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Builder)
@@ -51,6 +49,7 @@ pub fn generate_client(repaired: &Value) -> Result<String, String> {
 
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("progenitor produced invalid Rust: {e}"))?;
+    crate::schemars1::port_schemars_impls(&mut file)?;
     let mut marker = NonExhaustive::default();
     marker.visit_file_mut(&mut file);
     for (from, to) in RENAMES {
@@ -110,55 +109,6 @@ impl VisitMut for NonExhaustive {
             item.attrs.push(syn::parse_quote!(#[non_exhaustive]));
         }
     }
-}
-
-/// progenitor gives each operation one success type and one error type, and panics when the
-/// responses of either group have different schemas (`extract_responses`). Say where instead.
-fn one_response_type_per_operation(document: &Value) -> Result<(), String> {
-    let Some(paths) = document.get("paths").and_then(Value::as_object) else {
-        return Ok(());
-    };
-    for (path, item) in paths {
-        let Some(item) = item.as_object() else {
-            continue;
-        };
-        for (method, operation) in item {
-            let Some(responses) = operation.get("responses").and_then(Value::as_object) else {
-                continue;
-            };
-            let at = crate::pointer::child(&crate::pointer::child("/paths", path), method);
-            for (group, in_group) in [
-                ("success", is_success as fn(&str) -> bool),
-                ("error", is_error as fn(&str) -> bool),
-            ] {
-                let mut first: Option<(&String, Option<&Value>)> = None;
-                for (code, response) in responses.iter().filter(|(code, _)| in_group(code)) {
-                    let schema = response.pointer("/content/application~1json/schema");
-                    match first {
-                        None => first = Some((code, schema)),
-                        Some((first_code, first_schema)) if first_schema != schema => {
-                            return Err(format!(
-                                "{}: the {group} responses {first_code} and {code} have different schemas, \
-                                 and progenitor allows one {group} type per operation; give them one \
-                                 schema (a shared `$ref`)",
-                                crate::pointer::display(&crate::pointer::child(&at, "responses")),
-                            ));
-                        }
-                        Some(_) => {}
-                    }
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-fn is_success(code: &str) -> bool {
-    code == "default" || code == "101" || code.starts_with('2')
-}
-
-fn is_error(code: &str) -> bool {
-    code == "default" || code.starts_with('4') || code.starts_with('5')
 }
 
 /// serde cannot track paths through the flattened maps of `openapiv3` (`paths`, `responses`),

@@ -1,0 +1,359 @@
+//! Operations progenitor 0.15 cannot generate are left out, so one new endpoint upstream adds
+//! (a `multipart/form-data` image edit, a cookie parameter, two success bodies) costs that
+//! endpoint only, not the whole client.
+//!
+//! progenitor stops the whole generation on such an operation, often without saying which one
+//! (`unexpected content type: multipart/form-data`), and for some it panics (`todo!`) or writes
+//! code that does not compile. [`leave_out_unsupported_operations`] removes each one before
+//! generation and records why in the path item's [`NOT_GENERATED`] extension, which the build
+//! turns into a warning and `build-tools diff` into an `operation-not-generated` change.
+//!
+//! An operation the hand-written layer calls ([`crate::compat::KNOWN_OPERATION_IDS`]) cannot be
+//! left out: the document is refused with the operation's pointer and the reason instead.
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use crate::compat::{KNOWN_OPERATION_IDS, derive_operation_id};
+use crate::{Fix, RepairError, pointer};
+
+/// Name of this repair in reports.
+pub const FIX: &str = "unsupported-operation";
+
+/// The path-item extension that records, per method, why an operation was left out:
+/// `"x-not-generated": {"post": "its request body is multipart/form-data, ..."}`.
+pub const NOT_GENERATED: &str = "x-not-generated";
+
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Request body media types progenitor 0.15 can send (`BodyContentType` in progenitor-impl).
+const SENDABLE: &[&str] = &[
+    "application/json",
+    "application/x-www-form-urlencoded",
+    "application/octet-stream",
+    "text/plain",
+    "text/x-markdown",
+];
+
+/// An operation the repair left out of the generated client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeftOut {
+    /// JSON pointer of the operation in the document (`/paths/~1v1~1images~1edits/post`).
+    pub pointer: String,
+    /// HTTP method, lower case.
+    pub method: String,
+    /// The path template.
+    pub path: String,
+    /// Why progenitor cannot generate it.
+    pub reason: String,
+}
+
+impl fmt::Display for LeftOut {
+    /// `POST /v1/images/edits (/paths/~1v1~1images~1edits/post) is not generated: reason`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} ({}) is not generated: {}",
+            self.method.to_ascii_uppercase(),
+            self.path,
+            self.pointer,
+            self.reason
+        )
+    }
+}
+
+/// The operations a repaired document records as left out, in path then method order.
+pub fn left_out(repaired: &Value) -> Vec<LeftOut> {
+    let Some(paths) = repaired.get("paths").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (path, item) in paths {
+        let Some(marks) = item.get(NOT_GENERATED).and_then(Value::as_object) else {
+            continue;
+        };
+        for (method, reason) in marks {
+            out.push(LeftOut {
+                pointer: pointer::child(&pointer::child("/paths", path), method),
+                method: method.clone(),
+                path: path.clone(),
+                reason: reason.as_str().unwrap_or_default().to_owned(),
+            });
+        }
+    }
+    out
+}
+
+/// Removes every operation progenitor 0.15 cannot generate, reporting the removed operation
+/// (old value) and the recorded reason (new value under [`NOT_GENERATED`]).
+///
+/// Errors when such an operation is one the hand-written layer calls (`create_image`).
+pub fn leave_out_unsupported_operations(
+    doc: &mut Value,
+    fixes: &mut Vec<Fix>,
+) -> Result<(), RepairError> {
+    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+        return Ok(());
+    };
+    let mut doomed = Vec::new();
+    for (path, item) in paths {
+        let Some(item) = item.as_object() else {
+            continue;
+        };
+        for method in METHODS {
+            let Some(operation @ Value::Object(_)) = item.get(*method) else {
+                continue;
+            };
+            let at = pointer::child(&pointer::child("/paths", path), method);
+            if let Some(reason) = why_not_generated(doc, item, operation) {
+                let id = operation
+                    .get("operationId")
+                    .and_then(Value::as_str)
+                    .map_or_else(|| derive_operation_id(method, path), str::to_owned);
+                if KNOWN_OPERATION_IDS.iter().any(|(_, _, known)| *known == id) {
+                    return Err(RepairError::new(
+                        at,
+                        format!(
+                            "{reason}; the crate's hand-written layer calls this operation \
+                             ({id}), so it cannot be left out"
+                        ),
+                    ));
+                }
+                doomed.push((path.clone(), *method, at, reason));
+            }
+        }
+    }
+    for (path, method, at, reason) in doomed {
+        let item = doc
+            .pointer_mut(&pointer::child("/paths", &path))
+            .and_then(Value::as_object_mut)
+            .expect("the path item was read above");
+        let old = item.remove(method);
+        fixes.push(Fix {
+            fix: FIX,
+            pointer: at,
+            old,
+            new: None,
+        });
+        let marks = item
+            .entry(NOT_GENERATED)
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(marks) = marks {
+            marks.insert(method.to_owned(), Value::String(reason.clone()));
+        }
+        fixes.push(Fix {
+            fix: FIX,
+            pointer: pointer::child(
+                &pointer::child(&pointer::child("/paths", &path), NOT_GENERATED),
+                method,
+            ),
+            old: None,
+            new: Some(Value::String(reason)),
+        });
+    }
+    Ok(())
+}
+
+/// Why progenitor 0.15 cannot generate `operation`, or `None` when it can. Each reason names
+/// the construct and where it sits, relative to the operation.
+fn why_not_generated(doc: &Value, item: &Map<String, Value>, operation: &Value) -> Option<String> {
+    let shared = item.get("parameters").and_then(Value::as_array);
+    let own = operation.get("parameters").and_then(Value::as_array);
+    let parameters = shared.into_iter().flatten().chain(own.into_iter().flatten());
+    for parameter in parameters {
+        if let Some(reason) = parameter_problem(resolve(doc, parameter)) {
+            return Some(reason);
+        }
+    }
+    if let Some(body) = operation.get("requestBody") {
+        if let Some(reason) = body_problem(doc, resolve(doc, body)) {
+            return Some(reason);
+        }
+    }
+    if let Some(responses) = operation.get("responses").and_then(Value::as_object) {
+        return responses_problem(doc, responses);
+    }
+    None
+}
+
+fn parameter_problem(parameter: &Value) -> Option<String> {
+    let name = parameter.get("name").and_then(Value::as_str).unwrap_or("?");
+    let location = parameter.get("in").and_then(Value::as_str).unwrap_or("?");
+    if location == "cookie" {
+        return Some(format!(
+            "its cookie parameter `{name}`: progenitor 0.15 does not support cookie parameters"
+        ));
+    }
+    let default_style = match location {
+        "query" => "form",
+        _ => "simple",
+    };
+    let style = parameter
+        .get("style")
+        .and_then(Value::as_str)
+        .unwrap_or(default_style);
+    if style != default_style {
+        return Some(format!(
+            "its {location} parameter `{name}` has style `{style}`: progenitor 0.15 supports \
+             only style `{default_style}` there"
+        ));
+    }
+    if parameter.get("schema").is_none() {
+        return Some(format!(
+            "its {location} parameter `{name}` is described by `content`, not `schema`: \
+             progenitor 0.15 needs a schema"
+        ));
+    }
+    None
+}
+
+fn body_problem(doc: &Value, body: &Value) -> Option<String> {
+    let content = body.get("content").and_then(Value::as_object)?;
+    if content.len() > 1 {
+        let types: Vec<&str> = content.keys().map(String::as_str).collect();
+        return Some(format!(
+            "its request body offers {} media types ({}): progenitor 0.15 generates a body of \
+             one media type only",
+            types.len(),
+            types.join(", ")
+        ));
+    }
+    let (media, media_type) = content.iter().next()?;
+    let essence = media.split(';').next().unwrap_or_default().trim();
+    if !SENDABLE.contains(&essence) {
+        return Some(format!(
+            "its request body is {media}: progenitor 0.15 can send only {}",
+            SENDABLE.join(", ")
+        ));
+    }
+    let Some(schema) = media_type.get("schema") else {
+        return Some(format!(
+            "its {media} request body has no schema: progenitor 0.15 needs one"
+        ));
+    };
+    if media_type
+        .get("encoding")
+        .and_then(Value::as_object)
+        .is_some_and(|e| !e.is_empty())
+    {
+        return Some(format!(
+            "its {media} request body has an `encoding`: progenitor 0.15 does not support one"
+        ));
+    }
+    let schema = resolve(doc, schema);
+    let plain_string = |format: Option<&str>| {
+        schema.get("type").and_then(Value::as_str) == Some("string")
+            && schema.get("format").and_then(Value::as_str) == format
+            && !["nullable", "default", "pattern", "enum", "minLength", "maxLength"]
+                .iter()
+                .any(|k| schema.get(*k).is_some_and(|v| *v != Value::Bool(false)))
+    };
+    match essence {
+        "application/octet-stream" if !plain_string(Some("binary")) => Some(format!(
+            "its {media} request body's schema is not `{{\"type\": \"string\", \"format\": \
+             \"binary\"}}`, the only one progenitor 0.15 accepts for raw bytes"
+        )),
+        "text/plain" | "text/x-markdown" if !plain_string(None) => Some(format!(
+            "its {media} request body's schema is not a plain `{{\"type\": \"string\"}}`, the \
+             only one progenitor 0.15 accepts for text"
+        )),
+        _ => None,
+    }
+}
+
+/// progenitor gives an operation one success type and one error type, and panics
+/// (`extract_responses`) when the JSON responses of either group have different schemas; a
+/// JSON response without a schema is a `todo!` in progenitor.
+fn responses_problem(doc: &Value, responses: &Map<String, Value>) -> Option<String> {
+    for (group, in_group) in [
+        ("success", is_success as fn(&str) -> bool),
+        ("error", is_error as fn(&str) -> bool),
+    ] {
+        let mut first: Option<(&String, Body)> = None;
+        for (code, response) in responses.iter().filter(|(code, _)| in_group(code)) {
+            let content = resolve(doc, response).get("content").and_then(Value::as_object);
+            let json = content.and_then(|c| {
+                c.iter()
+                    .find(|(media, _)| {
+                        *media == "application/json" || media.starts_with("application/json;")
+                    })
+                    .map(|(_, m)| m)
+            });
+            let body = match json {
+                Some(json) => match json.get("schema") {
+                    Some(schema) => Body::Json(schema),
+                    None => {
+                        return Some(format!(
+                            "its {code} response is application/json without a schema: \
+                             progenitor 0.15 needs one"
+                        ));
+                    }
+                },
+                None if content.is_some_and(|c| !c.is_empty()) => Body::Raw,
+                None => Body::Empty,
+            };
+            match first {
+                None => first = Some((code, body)),
+                Some((first_code, ref first_body)) if *first_body != body => {
+                    return Some(format!(
+                        "its {group} responses {first_code} ({}) and {code} ({}) have different \
+                         bodies, and progenitor 0.15 allows one {group} type per operation (give \
+                         them one schema, a shared `$ref`)",
+                        first_body.describe(),
+                        body.describe()
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    None
+}
+
+/// What progenitor makes of a response: a typed JSON body, a byte stream, or nothing.
+#[derive(PartialEq)]
+enum Body<'v> {
+    Json(&'v Value),
+    Raw,
+    Empty,
+}
+
+impl Body<'_> {
+    fn describe(&self) -> String {
+        match self {
+            Body::Json(schema) => match schema.get("$ref").and_then(Value::as_str) {
+                Some(target) => format!("JSON {target}"),
+                None => "JSON".to_owned(),
+            },
+            Body::Raw => "not JSON".to_owned(),
+            Body::Empty => "no body".to_owned(),
+        }
+    }
+}
+
+fn is_success(code: &str) -> bool {
+    code == "default" || code == "101" || code.starts_with('2')
+}
+
+fn is_error(code: &str) -> bool {
+    code == "default" || code.starts_with('4') || code.starts_with('5')
+}
+
+/// Follows local `$ref`s (`#/components/parameters/Id`); an unresolvable one reads as itself.
+fn resolve<'v>(doc: &'v Value, mut value: &'v Value) -> &'v Value {
+    for _ in 0..32 {
+        match value
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+            .and_then(|p| doc.pointer(p))
+        {
+            Some(target) => value = target,
+            None => break,
+        }
+    }
+    value
+}

@@ -35,10 +35,18 @@ fn repair_one(
     };
     let enum_at = pointer::child(at, "enum");
     let declared_string = object.get("type").and_then(Value::as_str) == Some("string");
+    // OpenAPI 3.0 lets a nullable enum list `null` among its members (it must, for null to be
+    // valid); it is kept, last, and the strings are repaired as usual.
+    let nullable = object.get("nullable") == Some(&Value::Bool(true));
+    let lists_null = nullable && members.as_array().is_some_and(|m| m.contains(&Value::Null));
     let cleaned = match members {
         // `"enum": "a, b"` is the comma-joined mistake without even the array around it.
         Value::String(joined) => clean([joined.as_str()]),
-        Value::Array(items) if items.iter().all(Value::is_string) => {
+        Value::Array(items)
+            if items
+                .iter()
+                .all(|item| item.is_string() || (nullable && item.is_null())) =>
+        {
             clean(items.iter().filter_map(Value::as_str))
         }
         Value::Array(items) => {
@@ -71,11 +79,16 @@ fn repair_one(
             format!("enum {members} has no usable member once commas and whitespace are removed"),
         ));
     }
-    let new = Value::Array(cleaned.iter().cloned().map(Value::String).collect());
+    let mut new: Vec<Value> = cleaned.iter().cloned().map(Value::String).collect();
+    if lists_null {
+        new.push(Value::Null);
+    }
+    let new = Value::Array(new);
     if let Some(default) = object.get("default") {
-        let is_member = default
-            .as_str()
-            .is_some_and(|d| cleaned.iter().any(|m| m == d));
+        let is_member = (lists_null && default.is_null())
+            || default
+                .as_str()
+                .is_some_and(|d| cleaned.iter().any(|m| m == d));
         if !is_member {
             return Err(RepairError::new(
                 pointer::child(at, "default"),

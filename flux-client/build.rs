@@ -29,12 +29,9 @@ fn generate(document: &Path) -> Result<(), String> {
         );
     }
     // An operation progenitor cannot generate (a multipart upload, say) is left out of the
-    // client by the repair; say which, and why, on every build.
+    // client by the repair; say which, and why, whenever the client is regenerated.
     for left_out in repaired.left_out() {
-        println!(
-            "cargo::warning={}: {left_out}",
-            document.display()
-        );
+        println!("cargo::warning={}: {left_out}", document.display());
     }
     let source = build_tools::generate::generate_client(&repaired.document)
         .map_err(|e| format!("{}: {e}", document.display()))?;

@@ -3,8 +3,11 @@
 //!
 //! The repair has two parts:
 //!
-//! * a **generic enum repair** ([`enums`]) that cleans every string enum in the document
-//!   (comma-joined members, stray commas, surrounding whitespace, repeats), and
+//! * **generic repairs** ([`GENERIC`]), for any document: the enum repair ([`enums`]) cleans
+//!   every string enum (comma-joined members, stray commas, surrounding whitespace, repeats),
+//!   operations progenitor cannot generate are left out with their reason ([`unsupported`]),
+//!   and string formats typify would type with crates the client does not use stay strings
+//!   ([`formats`]); and
 //! * **named compatibility fixes** ([`compat`]), each a small function that explains the upstream
 //!   defect it works around.
 //!

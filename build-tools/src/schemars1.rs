@@ -53,10 +53,10 @@ impl VisitMut for Port {
 fn is_schemars_08(item: &syn::ItemImpl) -> bool {
     item.items.iter().any(|member| {
         matches!(member, syn::ImplItem::Fn(f) if f.sig.ident == "json_schema"
-            && f.sig.inputs.iter().any(|input| {
-                let tokens = quote!(#input).to_string();
-                tokens.contains("schemars :: gen ::")
-            }))
+        && f.sig.inputs.iter().any(|input| {
+            let tokens = quote!(#input).to_string();
+            tokens.contains("schemars :: gen ::")
+        }))
     })
 }
 

@@ -162,16 +162,19 @@ pub fn leave_out_unsupported_operations(
 fn why_not_generated(doc: &Value, item: &Map<String, Value>, operation: &Value) -> Option<String> {
     let shared = item.get("parameters").and_then(Value::as_array);
     let own = operation.get("parameters").and_then(Value::as_array);
-    let parameters = shared.into_iter().flatten().chain(own.into_iter().flatten());
+    let parameters = shared
+        .into_iter()
+        .flatten()
+        .chain(own.into_iter().flatten());
     for parameter in parameters {
         if let Some(reason) = parameter_problem(resolve(doc, parameter)) {
             return Some(reason);
         }
     }
-    if let Some(body) = operation.get("requestBody") {
-        if let Some(reason) = body_problem(doc, resolve(doc, body)) {
-            return Some(reason);
-        }
+    if let Some(body) = operation.get("requestBody")
+        && let Some(reason) = body_problem(doc, resolve(doc, body))
+    {
+        return Some(reason);
     }
     if let Some(responses) = operation.get("responses").and_then(Value::as_object) {
         return responses_problem(doc, responses);
@@ -247,9 +250,16 @@ fn body_problem(doc: &Value, body: &Value) -> Option<String> {
     let plain_string = |format: Option<&str>| {
         schema.get("type").and_then(Value::as_str) == Some("string")
             && schema.get("format").and_then(Value::as_str) == format
-            && !["nullable", "default", "pattern", "enum", "minLength", "maxLength"]
-                .iter()
-                .any(|k| schema.get(*k).is_some_and(|v| *v != Value::Bool(false)))
+            && ![
+                "nullable",
+                "default",
+                "pattern",
+                "enum",
+                "minLength",
+                "maxLength",
+            ]
+            .iter()
+            .any(|k| schema.get(*k).is_some_and(|v| *v != Value::Bool(false)))
     };
     match essence {
         "application/octet-stream" if !plain_string(Some("binary")) => Some(format!(
@@ -274,7 +284,9 @@ fn responses_problem(doc: &Value, responses: &Map<String, Value>) -> Option<Stri
     ] {
         let mut first: Option<(&String, Body)> = None;
         for (code, response) in responses.iter().filter(|(code, _)| in_group(code)) {
-            let content = resolve(doc, response).get("content").and_then(Value::as_object);
+            let content = resolve(doc, response)
+                .get("content")
+                .and_then(Value::as_object);
             let json = content.and_then(|c| {
                 c.iter()
                     .find(|(media, _)| {

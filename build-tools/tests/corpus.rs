@@ -26,7 +26,8 @@ fn corpus() -> Vec<(PathBuf, Value)> {
         .into_iter()
         .map(|p| {
             let text = std::fs::read_to_string(&p).unwrap();
-            let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            let value =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
             (p, value)
         })
         .collect()
@@ -101,7 +102,10 @@ fn every_corpus_document_generates_or_is_refused_by_name() {
         }
         // Nothing of schemars 0.8 or of a crate the client does not depend on is left.
         for foreign in ["schemars::gen", "::chrono::", "::uuid::"] {
-            assert!(!source.contains(foreign), "{name}: generated code uses {foreign}");
+            assert!(
+                !source.contains(foreign),
+                "{name}: generated code uses {foreign}"
+            );
         }
     }
 }

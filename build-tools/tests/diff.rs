@@ -801,7 +801,13 @@ fn an_operation_progenitor_cannot_generate_is_reported_as_not_generated() {
     assert_eq!(change.surface, Surface::Wire);
     assert_eq!(change.old, None);
     assert!(
-        change.new.as_ref().unwrap().as_str().unwrap().contains("multipart/form-data"),
+        change
+            .new
+            .as_ref()
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .contains("multipart/form-data"),
         "{change}"
     );
     assert_eq!(suggested_bump(&[change]), Bump::Patch);

@@ -155,6 +155,9 @@ fn an_integer_enum_keeps_its_checked_newtype_with_a_schemars_1_schema() {
     assert!(!source.contains("schemars::gen"));
     // typify's deny-list newtype (`not: {enum}`) is ported too.
     assert!(text.contains("pubstructNotZero(f64);"), "{source}");
-    assert!(text.contains("schema.insert(\"not\".to_owned()"), "{source}");
+    assert!(
+        text.contains("schema.insert(\"not\".to_owned()"),
+        "{source}"
+    );
     assert!(!file.items.is_empty());
 }

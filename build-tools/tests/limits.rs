@@ -201,10 +201,22 @@ fn crate_typed_formats_are_kept_beside_a_plain_string() {
         Some(&json!({"type": "string", "nullable": true, "x-format": "date"}))
     );
     for (field, format) in [("link", "uri"), ("ip", "ipv4"), ("n", "int32")] {
-        assert_eq!(doc.pointer(&p(&format!("{field}/format"))), Some(&json!(format)));
+        assert_eq!(
+            doc.pointer(&p(&format!("{field}/format"))),
+            Some(&json!(format))
+        );
     }
-    assert_eq!(doc.pointer(&p("format/example/format")), Some(&json!("uuid")));
-    assert!(repair(doc.clone()).unwrap().fixes.iter().all(|f| f.fix != formats::FIX));
+    assert_eq!(
+        doc.pointer(&p("format/example/format")),
+        Some(&json!("uuid"))
+    );
+    assert!(
+        repair(doc.clone())
+            .unwrap()
+            .fixes
+            .iter()
+            .all(|f| f.fix != formats::FIX)
+    );
 }
 
 #[test]
@@ -215,7 +227,9 @@ fn a_nullable_enum_listing_null_keeps_null_and_is_repaired() {
     ))
     .unwrap();
     assert_eq!(
-        repaired.document.pointer(&format!("{BODY}/properties/tone/enum")),
+        repaired
+            .document
+            .pointer(&format!("{BODY}/properties/tone/enum")),
         Some(&json!(["warm", "cool", null]))
     );
     // Without `nullable`, null is not a member of a string enum.

@@ -38,14 +38,30 @@ pub fn generate_client(repaired: &Value) -> Result<String, String> {
     for (from, to) in RENAMES {
         settings.with_patch(from, TypePatch::default().with_rename(to));
     }
-    let tokens = Generator::new(&settings)
-        .generate_tokens(&spec)
-        .map_err(|e| {
-            format!(
-                "progenitor cannot generate a client from the repaired document: {e} \
+    // progenitor has `todo!`s and asserts for constructs it does not support; the repair
+    // leaves out every operation known to reach one, and a panic still reaching here becomes
+    // an error rather than a crashed build script.
+    let generated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        Generator::new(&settings).generate_tokens(&spec)
+    }))
+    .map_err(|panic| {
+        let what = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("a panic");
+        format!(
+            "progenitor 0.15 stopped on a construct it does not support ({what}); find the \
+             operation with `cargo run -p build-tools -- patch <document>` and report it, so \
+             build-tools/src/unsupported.rs can leave such operations out"
+        )
+    })?;
+    let tokens = generated.map_err(|e| {
+        format!(
+            "progenitor cannot generate a client from the repaired document: {e} \
              (`cargo run -p build-tools -- patch <document>` shows what progenitor was given)"
-            )
-        })?;
+        )
+    })?;
 
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("progenitor produced invalid Rust: {e}"))?;

@@ -108,7 +108,7 @@ pub fn leave_out_unsupported_operations(
                 continue;
             };
             let at = pointer::child(&pointer::child("/paths", path), method);
-            if let Some(reason) = why_not_generated(doc, item, operation) {
+            if let Some(reason) = why_not_generated(doc, path, item, operation) {
                 let id = operation
                     .get("operationId")
                     .and_then(Value::as_str)
@@ -159,16 +159,36 @@ pub fn leave_out_unsupported_operations(
 
 /// Why progenitor 0.15 cannot generate `operation`, or `None` when it can. Each reason names
 /// the construct and where it sits, relative to the operation.
-fn why_not_generated(doc: &Value, item: &Map<String, Value>, operation: &Value) -> Option<String> {
+fn why_not_generated(
+    doc: &Value,
+    path: &str,
+    item: &Map<String, Value>,
+    operation: &Value,
+) -> Option<String> {
     let shared = item.get("parameters").and_then(Value::as_array);
     let own = operation.get("parameters").and_then(Value::as_array);
-    let parameters = shared
+    let parameters: Vec<&Value> = shared
         .into_iter()
         .flatten()
-        .chain(own.into_iter().flatten());
-    for parameter in parameters {
-        if let Some(reason) = parameter_problem(resolve(doc, parameter)) {
+        .chain(own.into_iter().flatten())
+        .map(|p| resolve(doc, p))
+        .collect();
+    for parameter in &parameters {
+        if let Some(reason) = parameter_problem(parameter) {
             return Some(reason);
+        }
+    }
+    // progenitor panics (`missing path name mapping`) on a path variable nobody declares.
+    for name in path_variables(path) {
+        let declared = parameters.iter().any(|p| {
+            p.get("in").and_then(Value::as_str) == Some("path")
+                && p.get("name").and_then(Value::as_str) == Some(name)
+        });
+        if !declared {
+            return Some(format!(
+                "its path has `{{{name}}}` but no path parameter `{name}` is declared, so \
+                 progenitor 0.15 cannot fill it in"
+            ));
         }
     }
     if let Some(body) = operation.get("requestBody")
@@ -180,6 +200,13 @@ fn why_not_generated(doc: &Value, item: &Map<String, Value>, operation: &Value) 
         return responses_problem(doc, responses);
     }
     None
+}
+
+/// The `{name}` variables of a path template.
+fn path_variables(path: &str) -> impl Iterator<Item = &str> {
+    path.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
 }
 
 fn parameter_problem(parameter: &Value) -> Option<String> {

@@ -161,3 +161,16 @@ fn an_integer_enum_keeps_its_checked_newtype_with_a_schemars_1_schema() {
     );
     assert!(!file.items.is_empty());
 }
+
+#[test]
+fn a_progenitor_panic_is_an_error_not_a_crash() {
+    // Bypasses the repair, which would leave this operation out.
+    let mut doc = repair(stored()).unwrap().document;
+    doc["paths"]["/y/{a}"] =
+        json!({"get": {"operationId": "get_y", "responses": {"200": {"description": ""}}}});
+    let err = generate_client(&doc).unwrap_err();
+    assert!(
+        err.starts_with("progenitor 0.15 stopped on a construct it does not support (missing path name mapping a)"),
+        "{err}"
+    );
+}

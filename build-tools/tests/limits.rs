@@ -101,6 +101,23 @@ fn each_construct_progenitor_cannot_generate_is_named_in_the_reason() {
 }
 
 #[test]
+fn a_path_variable_nobody_declares_leaves_the_operation_out() {
+    let extra = json!({"/y/{a}/{b}": {
+        "parameters": [{"name": "a", "in": "path", "required": true, "schema": {"type": "string"}}],
+        "get": {"responses": {"200": {"description": ""}}}
+    }});
+    let repaired = repair(doc(json!({}), extra)).unwrap();
+    let left_out = repaired.left_out();
+    assert_eq!(left_out.len(), 1, "{left_out:?}");
+    assert_eq!(left_out[0].pointer, "/paths/~1y~1{a}~1{b}/get");
+    assert_eq!(
+        left_out[0].reason,
+        "its path has `{b}` but no path parameter `b` is declared, so progenitor 0.15 cannot \
+         fill it in"
+    );
+}
+
+#[test]
 fn operations_progenitor_can_generate_are_kept() {
     let extra = json!({"/x/{id}": {
         "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],

@@ -63,7 +63,30 @@ fn repair_one(
                     ),
                 ));
             }
-            // An enum of numbers, booleans or mixed values is not ours to judge.
+            // typify panics on an enum without a `type` whose members are of several JSON
+            // types (`[1, "a"]`): say where instead. Typed ones are not ours to judge.
+            if object.get("type").is_none() {
+                let kinds: Vec<&str> = items
+                    .iter()
+                    .filter(|item| !item.is_null())
+                    .map(json_type)
+                    .fold(Vec::new(), |mut kinds, kind| {
+                        if !kinds.contains(&kind) {
+                            kinds.push(kind);
+                        }
+                        kinds
+                    });
+                if kinds.len() > 1 {
+                    return Err(RepairError::new(
+                        enum_at,
+                        format!(
+                            "enum {members} mixes {} members and has no `type`, which typify \
+                             cannot generate; give the schema one type",
+                            kinds.join(" and ")
+                        ),
+                    ));
+                }
+            }
             return Ok(());
         }
         other => {
@@ -106,6 +129,17 @@ fn repair_one(
         });
     }
     Ok(())
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
 }
 
 /// Splits every member on commas, trims the pieces, drops empty ones and repeats, keeping the

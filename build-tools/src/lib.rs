@@ -39,6 +39,7 @@ pub mod diff;
 pub mod enums;
 pub mod formats;
 pub mod generate;
+pub mod names;
 pub mod perf;
 pub mod pointer;
 mod schemars1;
@@ -125,6 +126,8 @@ pub const GENERIC: &[(&str, compat::FixFn)] = &[
         unsupported::leave_out_unsupported_operations,
     ),
     (formats::FIX, formats::keep_crate_formats_as_strings),
+    (formats::PATTERN_FIX, formats::keep_patterns_as_strings),
+    (names::CHECK, names::check_names),
 ];
 
 /// Repairs `document`: the [`GENERIC`] repairs first (enums, operations progenitor cannot

@@ -257,3 +257,29 @@ fn a_nullable_enum_listing_null_keeps_null_and_is_repaired() {
     .unwrap_err();
     assert_eq!(err.pointer, format!("{BODY}/properties/tone/enum/1"));
 }
+
+#[test]
+fn a_string_pattern_is_kept_beside_a_plain_string() {
+    let repaired = repair(doc(
+        json!({"code": {"type": "string", "pattern": "^[a-z]+$", "maxLength": 8}}),
+        json!({}),
+    ))
+    .unwrap();
+    let fixes: Vec<String> = named(&repaired.fixes, formats::PATTERN_FIX)
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
+    assert_eq!(
+        fixes,
+        [
+            format!("string-patterns {BODY}/properties/code/pattern: \"^[a-z]+$\" -> (absent)"),
+            format!("string-patterns {BODY}/properties/code/x-pattern: (absent) -> \"^[a-z]+$\""),
+        ]
+    );
+    assert_eq!(
+        repaired
+            .document
+            .pointer(&format!("{BODY}/properties/code")),
+        Some(&json!({"type": "string", "x-pattern": "^[a-z]+$", "maxLength": 8}))
+    );
+}

@@ -30,6 +30,8 @@ pub fn generate_client(repaired: &Value) -> Result<String, String> {
         )
     })?;
 
+    renamed_types_are_free(repaired)?;
+
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Builder)
@@ -78,6 +80,29 @@ pub fn generate_client(repaired: &Value) -> Result<String, String> {
         }
     }
     Ok(prettyplease::unparse(&file))
+}
+
+/// A component schema named like a [`RENAMES`] target (`image-data` is typify's `ImageData`)
+/// would take the name, and the renamed type the hand-written layer uses would silently be
+/// another; name the schema instead.
+fn renamed_types_are_free(repaired: &Value) -> Result<(), String> {
+    let Some(schemas) = repaired
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
+        return Ok(());
+    };
+    for name in schemas.keys() {
+        let rust = crate::names::sanitize(name, crate::names::Case::Pascal);
+        if let Some((from, to)) = RENAMES.iter().find(|(_, to)| *to == rust) {
+            return Err(format!(
+                "{}: this schema would be the Rust type {to}, the name the client gives to \
+                 {from} (RENAMES in build-tools/src/generate.rs); rename one of them",
+                crate::pointer::child("/components/schemas", name)
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Marks every generated type in `mod types` `#[non_exhaustive]`, so that a new value or field

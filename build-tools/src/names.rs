@@ -70,7 +70,10 @@ fn second(value: &&str) -> String {
 }
 
 /// The first two values `name` maps to the same identifier.
-fn collision<'v>(values: &[&'v str], name: impl Fn(&&str) -> String) -> Option<(&'v str, &'v str)> {
+pub(crate) fn collision<'v>(
+    values: &[&'v str],
+    name: impl Fn(&&str) -> String,
+) -> Option<(&'v str, &'v str)> {
     let names: Vec<String> = values.iter().map(&name).collect();
     (0..values.len()).find_map(|i| {
         (i + 1..values.len())
@@ -79,14 +82,15 @@ fn collision<'v>(values: &[&'v str], name: impl Fn(&&str) -> String) -> Option<(
     })
 }
 
+/// The case typify writes a name in.
 #[derive(Clone, Copy)]
-enum Case {
+pub(crate) enum Case {
     Pascal,
     Snake,
 }
 
-/// typify 0.8's `sanitize(input, case)`.
-fn sanitize(input: &str, case: Case) -> String {
+/// typify 0.8's `sanitize(input, case)` (progenitor 0.15 names parameters the same way).
+pub(crate) fn sanitize(input: &str, case: Case) -> String {
     let to_case = |text: &str| match case {
         Case::Pascal => text.to_pascal_case(),
         Case::Snake => text.to_snake_case(),

@@ -16,6 +16,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use crate::compat::{KNOWN_OPERATION_IDS, derive_operation_id};
+use crate::names::{Case, collision, sanitize};
 use crate::{Fix, RepairError, pointer};
 
 /// Name of this repair in reports.
@@ -177,6 +178,18 @@ fn why_not_generated(
         if let Some(reason) = parameter_problem(parameter) {
             return Some(reason);
         }
+    }
+    // progenitor makes one builder method per parameter, named in snake case, and writes
+    // two methods of one name for `X-Trace` and `x_trace`.
+    let names: Vec<&str> = parameters
+        .iter()
+        .filter_map(|p| p.get("name").and_then(Value::as_str))
+        .collect();
+    if let Some((a, b)) = collision(&names, |name| sanitize(name, Case::Snake)) {
+        return Some(format!(
+            "its parameters `{a}` and `{b}` would both be the Rust method `{}`",
+            sanitize(a, Case::Snake)
+        ));
     }
     // progenitor panics (`missing path name mapping`) on a path variable nobody declares.
     for name in path_variables(path) {

@@ -58,6 +58,13 @@ fn each_construct_progenitor_cannot_generate_is_named_in_the_reason() {
             "its query parameter `q` is described by `content`",
         ),
         (
+            json!({"parameters": [
+                {"name": "X-Trace", "in": "header", "schema": {"type": "string"}},
+                {"name": "x_trace", "in": "query", "schema": {"type": "string"}}
+            ], "responses": ok}),
+            "its parameters `X-Trace` and `x_trace` would both be the Rust method `x_trace`",
+        ),
+        (
             json!({"requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object"}}}}, "responses": ok}),
             "its request body is multipart/form-data",
         ),

@@ -167,7 +167,7 @@ fn main() {
     // The same body the layer sends, serialized once, outside the timed loop.
     let typed_body = layer.generate(PROMPT).body().expect("body");
     let raw_body = serde_json::to_vec(&typed_body).expect("serialize").into();
-    let raw = flux_client::http_client_builder()
+    let raw = flux_client::reqwest::Client::builder()
         .build()
         .expect("raw client");
     let clients = Arc::new(Clients {

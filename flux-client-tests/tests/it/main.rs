@@ -2,6 +2,7 @@
 
 mod generated_types;
 mod host_program;
+mod layer_answers;
 mod layer_common;
 mod layer_env;
 mod layer_errors;

@@ -13,6 +13,7 @@
 //! - a body larger than the configured cap is not read further: a 2xx is refused through the
 //!   [`TooLarge`] extension (the post hook turns it into an error), a 4xx/5xx keeps its status.
 
+use bytes::{Bytes, BytesMut};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
 
@@ -56,7 +57,7 @@ pub(crate) async fn normalize(
             (status, synthesize(&mut headers, status, &message))
         }
         Ok(Read::TooLarge) if status.is_success() => {
-            let mut answer = rebuild(status, version, url, headers, Vec::new());
+            let mut answer = rebuild(status, version, url, headers, Bytes::new());
             answer.extensions_mut().insert(TooLarge(max_bytes));
             return Ok(answer);
         }
@@ -82,10 +83,12 @@ pub(crate) async fn normalize(
 }
 
 enum Read {
-    Whole(Vec<u8>),
+    Whole(Bytes),
     TooLarge,
 }
 
+/// Reads the whole body, refusing more than `max_bytes`. A body that arrives in one chunk (the
+/// usual small JSON answer) is kept as it came, without a copy.
 async fn read(response: &mut reqwest::Response, max_bytes: u64) -> reqwest::Result<Read> {
     if response
         .content_length()
@@ -93,15 +96,27 @@ async fn read(response: &mut reqwest::Response, max_bytes: u64) -> reqwest::Resu
     {
         return Ok(Read::TooLarge);
     }
+    let Some(first) = response.chunk().await? else {
+        return Ok(Read::Whole(Bytes::new()));
+    };
+    if first.len() as u64 > max_bytes {
+        return Ok(Read::TooLarge);
+    }
+    let Some(second) = response.chunk().await? else {
+        return Ok(Read::Whole(first));
+    };
     let capacity = response.content_length().unwrap_or(0).min(max_bytes);
-    let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
-    while let Some(chunk) = response.chunk().await? {
+    let mut body = BytesMut::with_capacity(usize::try_from(capacity).unwrap_or(0));
+    body.extend_from_slice(&first);
+    let mut next = Some(second);
+    while let Some(chunk) = next {
         if body.len() as u64 + chunk.len() as u64 > max_bytes {
             return Ok(Read::TooLarge);
         }
         body.extend_from_slice(&chunk);
+        next = response.chunk().await?;
     }
-    Ok(Read::Whole(body))
+    Ok(Read::Whole(body.freeze()))
 }
 
 fn rebuild(
@@ -109,7 +124,7 @@ fn rebuild(
     version: reqwest::Version,
     url: reqwest::Url,
     headers: reqwest::header::HeaderMap,
-    body: Vec<u8>,
+    body: Bytes,
 ) -> reqwest::Response {
     use reqwest::ResponseBuilderExt;
     let mut answer = http::Response::builder()
@@ -155,12 +170,14 @@ fn synthesize(
     headers: &mut reqwest::header::HeaderMap,
     status: StatusCode,
     message: &str,
-) -> Vec<u8> {
+) -> Bytes {
     headers.insert(SYNTHESIZED.clone(), HeaderValue::from_static("1"));
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.remove(CONTENT_LENGTH);
     let body = serde_json::json!({"error": {"code": status.as_u16(), "message": message}});
-    serde_json::to_vec(&body).expect("a JSON value serializes")
+    serde_json::to_vec(&body)
+        .expect("a JSON value serializes")
+        .into()
 }
 
 #[cfg(test)]

@@ -62,7 +62,7 @@ pub fn generate_client(repaired: &Value) -> Result<String, String> {
         format!(
             "progenitor 0.15 stopped on a construct it does not support ({what}); find the \
              operation with `cargo run -p flux-client-build -- patch <document>` and report it, so \
-             build-tools/src/unsupported.rs can leave such operations out"
+             build-tools/src/unsupported/reasons.rs can leave such operations out"
         )
     })?;
     let tokens = generated.map_err(|e| {

@@ -119,6 +119,14 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+
+    /// Parameters could not be embedded in an image or read from one (see
+    /// [`ImageMetadata`](crate::ImageMetadata)).
+    #[error("image metadata: {reason}")]
+    Metadata {
+        /// What went wrong.
+        reason: String,
+    },
 }
 
 /// The layer's result type.

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 
 use crate::error::{Error, Result};
+use crate::metadata::ImageMetadata;
 use crate::save::Downloader;
 use crate::types::{CreateImageResponse, ImageData};
 
@@ -51,6 +52,53 @@ impl Images {
     /// The server's request id (`x-request-id`), when it sent one.
     pub fn request_id(&self) -> Option<&str> {
         self.request_id.as_deref()
+    }
+
+    /// Embeds the request's parameters in every image saved from these (opt-in; off by
+    /// default): `body` is the request that was sent ([`GenerateRequest::body`]), recorded with
+    /// [`created`](Self::created), [`request_id`](Self::request_id) and this crate's version as
+    /// [`ImageMetadata`] (never the API key). The pixels are not re-encoded.
+    ///
+    /// With it, a save holds the whole image in memory (within the client's download cap) to
+    /// rewrite its container before the atomic write; without it, downloads stream to disk.
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use flux_client::{FluxClient, ImageMetadata};
+    ///
+    /// let server = flux_client::mock::MockServer::start().await?;
+    /// let client = FluxClient::builder()
+    ///     .base_url(server.base_url())
+    ///     .api_key(server.api_key())
+    ///     .build()?;
+    /// let request = client.generate("a lighthouse at dusk").seed(42);
+    /// let body = request.body()?;
+    /// let images = request.send().await?.with_metadata(&body);
+    ///
+    /// let dir = std::env::temp_dir().join(format!("flux-metadata-{}", std::process::id()));
+    /// let path = images.first().save_in(&dir).await?;
+    /// let metadata = ImageMetadata::read_file(&path)?.expect("embedded");
+    /// assert_eq!(metadata.prompt(), Some("a lighthouse at dusk"));
+    /// assert_eq!(metadata.seed(), Some(42));
+    /// std::fs::remove_dir_all(&dir)?;
+    /// # Ok(()) }
+    /// # #[cfg(not(feature = "mock"))]
+    /// # fn main() {}
+    /// ```
+    ///
+    /// [`GenerateRequest::body`]: crate::GenerateRequest::body
+    pub fn with_metadata(mut self, body: &crate::types::CreateImageBody) -> Self {
+        let metadata = std::sync::Arc::new(ImageMetadata::from_body(
+            body,
+            self.created,
+            self.request_id.clone(),
+        ));
+        for image in &mut self.images {
+            image.metadata = Some(metadata.clone());
+        }
+        self
     }
 
     /// How many images there are.
@@ -170,6 +218,8 @@ pub struct Image {
     b64_json: Option<String>,
     revised_prompt: Option<String>,
     downloader: Downloader,
+    /// Embedded on save when set ([`Images::with_metadata`]).
+    metadata: Option<std::sync::Arc<ImageMetadata>>,
 }
 
 fn non_empty(value: Option<String>) -> Option<String> {
@@ -185,6 +235,7 @@ impl Image {
             b64_json: non_empty(data.b64_json),
             revised_prompt: non_empty(data.revised_prompt),
             downloader,
+            metadata: None,
         };
         if image.url.is_none() && image.b64_json.is_none() {
             return Err(Error::Decode {
@@ -282,7 +333,17 @@ impl Image {
         self.save(target).await
     }
 
+    /// The parameters embedded when this image is saved, if any ([`Images::with_metadata`]).
+    pub fn metadata(&self) -> Option<&ImageMetadata> {
+        self.metadata.as_deref()
+    }
+
     async fn save(&self, target: crate::save::Target) -> Result<PathBuf> {
+        if let Some(metadata) = &self.metadata {
+            // Embedded before the one atomic write: no partial file, and no second rename.
+            let bytes = metadata.embed(&self.bytes().await?)?;
+            return crate::save::write_bytes(&target, bytes).await;
+        }
         match (&self.b64_json, &self.url) {
             (Some(data), _) => {
                 let bytes = decode_b64(data)?;

@@ -62,6 +62,7 @@ pub mod generated;
 mod hooks;
 mod http;
 mod images;
+mod metadata;
 mod request;
 mod response;
 mod retry;
@@ -75,6 +76,7 @@ pub use config::{
 pub use error::{Error, Result};
 pub use generated::{REPAIRED_DOCUMENT, types};
 pub use images::{Image, ImageFormat, Images};
+pub use metadata::{ImageMetadata, METADATA_KEYWORD, PARAMETERS_KEYWORD};
 pub use request::GenerateRequest;
 /// The `reqwest` this crate is built with, for [`FluxClientBuilder::http_client`].
 pub use reqwest;

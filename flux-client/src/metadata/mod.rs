@@ -158,9 +158,8 @@ impl ImageMetadata {
     /// Reads the metadata embedded in the image file at `path` (see [`read`](Self::read)).
     pub fn read_file(path: impl AsRef<Path>) -> Result<Option<Self>> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
+        let bytes = std::fs::read(path).map_err(|e| Error::Metadata {
+            reason: format!("cannot read {}: {e}", path.display()),
         })?;
         Self::read(&bytes)
     }

@@ -97,6 +97,14 @@ The mock validates requests against the API's schema and answers with small PNGs
 requested aspect ratio. --fault makes it misbehave (see the README's fault table), e.g.
 --fault 'delay;ms=2000' or --fault 'status;code=503'.")]
     Mock(MockArgs),
+
+    /// Print the request embedded in images saved by flux (exit 2 when a file has none).
+    #[command(after_help = "\
+Example:
+  flux inspect out/flux-1700000000-1.png
+  flux inspect --json out/*.png
+  flux generate --from out/flux-1700000000-1.png --size 1:1   # the same request, square")]
+    Inspect(crate::inspect::InspectArgs),
 }
 
 #[derive(Debug, Args)]
@@ -118,6 +126,9 @@ pub struct GenerateArgs {
     pub json: bool,
 
     #[command(flatten)]
+    pub extras: crate::extras::GenerateExtras,
+
+    #[command(flatten)]
     pub connection: ConnectionArgs,
 }
 
@@ -135,6 +146,9 @@ pub struct BatchArgs {
     #[arg(short = 'j', long, value_name = "N", default_value_t = 4,
           value_parser = clap::value_parser!(u32).range(1..=30))]
     pub concurrency: u32,
+
+    #[command(flatten)]
+    pub extras: crate::extras::Extras,
 
     #[command(flatten)]
     pub connection: ConnectionArgs,
@@ -191,8 +205,13 @@ pub struct ConnectionArgs {
 #[derive(Clone, Debug, Args, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RequestFields {
-    /// What the image should show.
-    #[arg(value_name = "PROMPT")]
+    /// What the image should show (with --from: replaces the image's prompt).
+    #[arg(
+        value_name = "PROMPT",
+        required_unless_present = "from",
+        default_value = "",
+        hide_default_value = true
+    )]
     pub prompt: String,
 
     /// The model [default: flux-pro-v1.1-ultra-text-to-image].

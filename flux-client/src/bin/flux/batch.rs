@@ -43,12 +43,39 @@ struct Context {
     dir: PathBuf,
     bar: ProgressBar,
     stop: Arc<AtomicBool>,
+    /// `DIR/index.html`, when it could be written.
+    gallery: Option<crate::gallery::Gallery>,
+    /// Embed each request in its images (not with --no-metadata).
+    metadata: bool,
+}
+
+impl Context {
+    /// Shows a finished line in the gallery; a gallery that cannot be written is reported, and
+    /// the batch goes on (the manifest, not the page, is the record).
+    fn show(&self, record: &crate::manifest::Record) {
+        if let Some(gallery) = &self.gallery
+            && let Err(message) = gallery.record(record)
+        {
+            note(&self.bar, &message);
+        }
+    }
+
+    fn tag(&self, images: Images, body: &flux_client::types::CreateImageBody) -> Images {
+        if self.metadata {
+            images.with_metadata(body)
+        } else {
+            images
+        }
+    }
 }
 
 pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
     let text = tokio::fs::read_to_string(&args.file)
         .await
         .map_err(|e| Failure::invalid(format!("cannot read {}: {e}", args.file.display())))?;
+    if args.extras.dry_run {
+        return crate::dry_run::batch(&text, &args.connection);
+    }
     tokio::fs::create_dir_all(&args.out)
         .await
         .map_err(|e| Failure::failed(format!("cannot create {}: {e}", args.out.display())))?;
@@ -77,6 +104,13 @@ pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
     let bar = progress.bar(lines.len() as u64, "lines");
     let (jobs, done_earlier, failed_earlier) = plan(&lines, &history, &bar);
     bar.inc((done_earlier + failed_earlier) as u64);
+    let gallery = crate::gallery::Gallery::open(
+        &args.out,
+        &lines,
+        &crate::gallery::previous_records(manifest.path()),
+    )
+    .map_err(|message| note(&bar, &message))
+    .ok();
 
     let stop = Arc::new(AtomicBool::new(false));
     let context = Arc::new(Context {
@@ -85,6 +119,8 @@ pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
         dir: args.out.clone(),
         bar: bar.clone(),
         stop: stop.clone(),
+        gallery,
+        metadata: !args.extras.no_metadata,
     });
     let (abandon_tx, abandon_rx) = tokio::sync::oneshot::channel::<()>();
     let watcher = {
@@ -199,7 +235,10 @@ async fn run_line(context: Arc<Context>, job: Job) -> Outcome {
             record.created = Some(created);
             record.images = Some(images);
             match context.manifest.append(&record) {
-                Ok(()) => Outcome::Done,
+                Ok(()) => {
+                    context.show(&record);
+                    Outcome::Done
+                }
                 Err(failure) => fatal(&context, failure),
             }
         }
@@ -217,7 +256,10 @@ async fn run_line(context: Arc<Context>, job: Job) -> Outcome {
                 retry,
             });
             match context.manifest.append(&record) {
-                Ok(()) => Outcome::Failed,
+                Ok(()) => {
+                    context.show(&record);
+                    Outcome::Failed
+                }
                 Err(failure) => fatal(&context, failure),
             }
         }
@@ -291,12 +333,14 @@ async fn attempt(context: &Context, job: &Job) -> Result<(i64, Vec<ImageRecord>)
             LineError::invalid(format!("`{path}`: {inner}"))
         }
     })?;
+    // A seed for every line, from the line itself, so every image can be made again.
+    let fields = crate::repro::with_line_seed(fields, job.line, value);
     let request = fields.apply(context.client.generate(&fields.prompt));
-    request.body()?;
+    let body = request.body()?;
 
     if let Some(journal) = &job.journal {
         match from_journal(&context.client, journal) {
-            Ok(images) => match save(context, job, &images).await {
+            Ok(images) => match save(context, job, &context.tag(images, &body)).await {
                 Ok(saved) => return Ok(saved),
                 // The image host is failing, not the URLs: keep the journal for the next run.
                 Err(
@@ -327,7 +371,7 @@ async fn attempt(context: &Context, job: &Job) -> Result<(i64, Vec<ImageRecord>)
         }
     }
 
-    let images = request.send().await?;
+    let images = context.tag(request.send().await?, &body);
     // Keep the URLs before downloading, so that a line interrupted now is not paid for again.
     // Base64 images are in the response itself and are written at once; they are not journaled.
     if images.iter().all(|image| image.b64_json().is_none()) {

@@ -14,6 +14,7 @@ use crate::progress::Progress;
 #[derive(Serialize)]
 struct Output {
     created: i64,
+    seed: i64,
     images: Vec<OutputImage>,
 }
 
@@ -25,17 +26,32 @@ struct OutputImage {
 }
 
 pub async fn run(args: GenerateArgs) -> Result<Status, Failure> {
-    if args.no_download && args.fields.output_format == Some(OutputFormat::B64Json) {
+    let resolved = crate::repro::resolve(&args)?;
+    let fields = &resolved.fields;
+    if args.no_download && fields.output_format == Some(OutputFormat::B64Json) {
         return Err(Failure::invalid(
             "--no-download prints image URLs, but --output-format b64_json returns none",
         ));
     }
+    if args.extras.common.dry_run {
+        let client = crate::dry_run::client(&args.connection)?;
+        let body = crate::dry_run::body(&client, fields)?;
+        crate::dry_run::print(&client, &body, None, args.json)?;
+        return Ok(Status::Ok);
+    }
     let connection = Connection::open(&args.connection).await?;
-    let request = args
-        .fields
-        .apply(connection.client.generate(&args.fields.prompt));
+    let request = fields.apply(connection.client.generate(&fields.prompt));
     // Checked here so that invalid input exits before anything is sent.
-    request.body()?;
+    let body = request.body()?;
+    eprintln!(
+        "flux: seed {}{}",
+        resolved.seed,
+        if resolved.picked {
+            " (picked by flux)"
+        } else {
+            ""
+        }
+    );
 
     let progress = Progress::new(args.json);
     let spinner = progress.spinner("generating");
@@ -48,6 +64,11 @@ pub async fn run(args: GenerateArgs) -> Result<Status, Failure> {
     };
     spinner.finish_and_clear();
     let images = images?;
+    let images = if args.extras.common.no_metadata {
+        images
+    } else {
+        images.with_metadata(&body)
+    };
 
     let paths: Vec<Option<PathBuf>> = if args.no_download {
         vec![None; images.len()]
@@ -68,6 +89,7 @@ pub async fn run(args: GenerateArgs) -> Result<Status, Failure> {
     if args.json {
         let output = Output {
             created: images.created(),
+            seed: resolved.seed,
             images: images
                 .iter()
                 .zip(paths)

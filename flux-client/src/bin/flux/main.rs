@@ -4,11 +4,17 @@
 mod args;
 mod batch;
 mod connect;
+mod dry_run;
 mod exit;
+mod extras;
+mod gallery;
 mod generate;
+mod inspect;
 mod manifest;
 mod mock;
 mod progress;
+mod repro;
+mod seed;
 
 use std::process::ExitCode;
 
@@ -36,6 +42,7 @@ fn main() -> ExitCode {
             Command::Generate(args) => generate::run(args).await,
             Command::Batch(args) => batch::run(args).await,
             Command::Mock(args) => mock::run(args).await,
+            Command::Inspect(args) => inspect::run(args),
         }
     });
     match result {

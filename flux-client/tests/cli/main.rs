@@ -3,7 +3,9 @@
 
 mod batch;
 mod exit_status;
+mod gallery;
 mod generate;
 mod help;
 mod mock;
+mod reproduce;
 mod support;

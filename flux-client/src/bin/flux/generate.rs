@@ -43,15 +43,6 @@ pub async fn run(args: GenerateArgs) -> Result<Status, Failure> {
     let request = fields.apply(connection.client.generate(&fields.prompt));
     // Checked here so that invalid input exits before anything is sent.
     let body = request.body()?;
-    eprintln!(
-        "flux: seed {}{}",
-        resolved.seed,
-        if resolved.picked {
-            " (picked by flux)"
-        } else {
-            ""
-        }
-    );
 
     let progress = Progress::new(args.json);
     let spinner = progress.spinner("generating");
@@ -116,6 +107,14 @@ pub async fn run(args: GenerateArgs) -> Result<Status, Failure> {
                 );
             }
         }
+        // After the results, so that a failure stays one line on stderr; with --json the seed
+        // is in the object.
+        let picked = if resolved.picked {
+            " (picked by flux)"
+        } else {
+            ""
+        };
+        eprintln!("flux: seed {}{picked}", resolved.seed);
     }
     Ok(Status::Ok)
 }

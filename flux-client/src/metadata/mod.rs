@@ -39,10 +39,9 @@ pub const PARAMETERS_KEYWORD: &str = "parameters";
 /// );
 /// assert!(metadata.parameters().starts_with("a fox\nSeed: 7, "));
 ///
-/// // A 1x1 PNG, as a server might send it.
-/// let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\
-///             \0\0\0\rIDATx\x9cc\xf8\xff\xff?\0\x05\xfe\x02\xfe\xa7\x35\x81\x84\
-///             \0\0\0\0IEND\xaeB`\x82";
+/// // A 1x1 grey PNG, as a server might send it.
+/// let png: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x01\0\0\0\x01\x08\0\0\0\0\x3a\x7e\x9b\x55\
+///     \0\0\0\x0aIDAT\x78\x9c\x63\x68\0\0\0\x82\0\x81\x77\xcd\x72\xb6\0\0\0\0IEND\xae\x42\x60\x82";
 /// let tagged = metadata.embed(png)?;
 /// assert_eq!(ImageMetadata::read(&tagged)?, Some(metadata));
 /// assert_eq!(ImageMetadata::read(png)?, None);

@@ -148,3 +148,43 @@ fn chromium_shows_every_image_prompt_and_failed_line_of_a_batch() {
     assert_eq!(errors.len(), 1, "{check}");
     assert!(errors[0].as_str().unwrap().contains("`size`"), "{check}");
 }
+
+#[test]
+fn a_resumed_batch_shows_the_lines_done_earlier_and_the_new_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("prompts.jsonl");
+    std::fs::write(&file, "{\"prompt\": \"first & only\"}\n").unwrap();
+    let out = dir.path().join("out");
+    assert_status(
+        &run(flux()
+            .args(["batch", "--mock", "--out"])
+            .arg(&out)
+            .arg(&file)),
+        0,
+    );
+    std::fs::write(
+        &file,
+        "{\"prompt\": \"first & only\"}\n{\"prompt\": \"appended\"}\n",
+    )
+    .unwrap();
+    assert_status(
+        &run(flux()
+            .args(["batch", "--mock", "--out"])
+            .arg(&out)
+            .arg(&file)),
+        0,
+    );
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(
+        html.contains("first &amp; only") && html.contains("appended"),
+        "{html}"
+    );
+    assert!(
+        html.contains("src=\"line-000001-1.png\"") && html.contains("src=\"line-000002-1.png\"")
+    );
+    assert!(html.contains("2 done, 0 failed, 0 not finished"), "{html}");
+    assert!(
+        !files_in(&out).iter().any(|f| f.ends_with(".part")),
+        "no temporary page left"
+    );
+}

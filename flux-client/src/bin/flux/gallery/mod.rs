@@ -93,9 +93,11 @@ impl Gallery {
             dir: dir.to_path_buf(),
             inner: Mutex::new(pages),
         };
-        let count = gallery.lock().lines.len();
-        for page in 0..count {
-            gallery.write_page(page)?;
+        {
+            let pages = gallery.lock();
+            for page in 0..pages.lines.len() {
+                gallery.write_page(&pages, page)?;
+            }
         }
         Ok(gallery)
     }
@@ -109,27 +111,22 @@ impl Gallery {
         if record.status == RecordStatus::Generated {
             return Ok(());
         }
-        let page = {
-            let mut pages = self.lock();
-            let Some(&page) = pages.page_of.get(&record.line) else {
-                return Ok(());
-            };
-            pages.entries.insert(record.line, from_record(record));
-            page
+        let mut pages = self.lock();
+        let Some(&page) = pages.page_of.get(&record.line) else {
+            return Ok(());
         };
-        self.write_page(page)
+        pages.entries.insert(record.line, from_record(record));
+        self.write_page(&pages, page)
     }
 
-    /// Renders page `index` and puts it in place atomically (a temporary file renamed).
-    fn write_page(&self, index: usize) -> Result<(), String> {
-        let text = {
-            let pages = self.lock();
-            let entries: Vec<&Entry> = pages.lines[index]
-                .iter()
-                .filter_map(|line| pages.entries.get(line))
-                .collect();
-            html::page(&entries, index, pages.lines.len())
-        };
+    /// Renders page `index` and puts it in place atomically (a temporary file renamed). Called
+    /// with the lock held, so that a page rendered from older entries never replaces a newer one.
+    fn write_page(&self, pages: &Pages, index: usize) -> Result<(), String> {
+        let entries: Vec<&Entry> = pages.lines[index]
+            .iter()
+            .filter_map(|line| pages.entries.get(line))
+            .collect();
+        let text = html::page(&entries, index, pages.lines.len());
         let path = self.dir.join(page_name(index));
         write_atomically(&self.dir, &path, text.as_bytes())
             .map_err(|e| format!("cannot write {}: {e}", path.display()))

@@ -9,7 +9,7 @@ use futures_util::StreamExt;
 use indicatif::ProgressBar;
 use serde_json::json;
 
-use crate::args::{BatchArgs, RequestFields};
+use crate::args::BatchArgs;
 use crate::connect::Connection;
 use crate::exit::{Failure, Status, describe, is_invalid_input};
 use crate::manifest::{ErrorRecord, History, ImageRecord, Input, Manifest, Plan, RecordStatus};
@@ -324,18 +324,9 @@ async fn attempt(context: &Context, job: &Job) -> Result<(i64, Vec<ImageRecord>)
             )));
         }
     };
-    let fields: RequestFields = serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if path == "." {
-            LineError::invalid(inner.to_string())
-        } else {
-            LineError::invalid(format!("`{path}`: {inner}"))
-        }
-    })?;
     // A seed for every line, from the line itself, so every image can be made again.
-    let fields = crate::repro::with_line_seed(fields, job.line, value);
-    let request = fields.apply(context.client.generate(&fields.prompt));
+    let value = &crate::repro::with_line_seed(value.clone(), job.line);
+    let request = crate::repro::request(&context.client, value).map_err(LineError::invalid)?;
     let body = request.body()?;
 
     if let Some(journal) = &job.journal {

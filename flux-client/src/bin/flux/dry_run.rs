@@ -3,9 +3,9 @@
 use flux_client::mock::MockServer;
 use flux_client::types::CreateImageBody;
 use flux_client::{AuthScheme, FluxClient};
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::args::{ConnectionArgs, RequestFields};
+use crate::args::ConnectionArgs;
 use crate::exit::{Failure, Status};
 
 /// A client that is never used to send: it only builds bodies, with the base URL and defaults
@@ -22,12 +22,11 @@ pub fn client(connection: &ConnectionArgs) -> Result<FluxClient, Failure> {
     Ok(builder.build()?)
 }
 
-/// The body `fields` would send, checked as a real run checks it.
-pub fn body(
-    client: &FluxClient,
-    fields: &RequestFields,
-) -> Result<CreateImageBody, flux_client::Error> {
-    fields.apply(client.generate(&fields.prompt)).body()
+/// The body the JSON fields `json` would send, checked as a real run checks them.
+pub fn body(client: &FluxClient, json: &Value) -> Result<CreateImageBody, String> {
+    crate::repro::request(client, json)?
+        .body()
+        .map_err(|e| crate::exit::describe(&e))
 }
 
 /// A curl command sending exactly `body` to `client`'s endpoint, with the key read from
@@ -89,14 +88,9 @@ pub fn batch(text: &str, connection: &ConnectionArgs) -> Result<Status, Failure>
         if line.trim().is_empty() {
             continue;
         }
-        let checked = serde_json::from_str::<serde_json::Value>(line)
+        let checked = serde_json::from_str::<Value>(line)
             .map_err(|e| format!("the line is not JSON ({e})"))
-            .and_then(|value| {
-                let fields: RequestFields = serde_path_to_error::deserialize(&value)
-                    .map_err(|e| format!("`{}`: {}", e.path(), e.inner()))?;
-                let fields = crate::repro::with_line_seed(fields, number, &value);
-                body(&client, &fields).map_err(|e| crate::exit::describe(&e))
-            });
+            .and_then(|value| body(&client, &crate::repro::with_line_seed(value, number)));
         match checked {
             Ok(body) => print(&client, &body, Some(number), true)?,
             Err(message) => {

@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-use flux_client::types::OutputFormat;
 use serde::Serialize;
 
 use crate::args::GenerateArgs;
@@ -27,20 +26,20 @@ struct OutputImage {
 
 pub async fn run(args: GenerateArgs) -> Result<Status, Failure> {
     let resolved = crate::repro::resolve(&args)?;
-    let fields = &resolved.fields;
-    if args.no_download && fields.output_format == Some(OutputFormat::B64Json) {
+    if args.no_download && resolved.json.get("output_format") == Some(&"b64_json".into()) {
         return Err(Failure::invalid(
             "--no-download prints image URLs, but --output-format b64_json returns none",
         ));
     }
     if args.extras.common.dry_run {
         let client = crate::dry_run::client(&args.connection)?;
-        let body = crate::dry_run::body(&client, fields)?;
+        let body = crate::dry_run::body(&client, &resolved.json).map_err(Failure::invalid)?;
         crate::dry_run::print(&client, &body, None, args.json)?;
         return Ok(Status::Ok);
     }
     let connection = Connection::open(&args.connection).await?;
-    let request = fields.apply(connection.client.generate(&fields.prompt));
+    let request =
+        crate::repro::request(&connection.client, &resolved.json).map_err(Failure::invalid)?;
     // Checked here so that invalid input exits before anything is sent.
     let body = request.body()?;
 

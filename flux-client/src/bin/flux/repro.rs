@@ -1,9 +1,11 @@
 //! The request `flux` sends, made reproducible: `--from IMAGE` (the embedded request, with the
-//! command line's fields on top) and a seed for every request.
+//! command line's fields on top) and a seed for every request. Requests are handled here as JSON
+//! objects of body fields, as the API names them (the form of a batch line and of the request
+//! embedded in an image).
 
 use std::path::Path;
 
-use flux_client::ImageMetadata;
+use flux_client::{FluxClient, GenerateRequest, ImageMetadata};
 use serde_json::{Map, Value};
 
 use crate::args::{GenerateArgs, RequestFields};
@@ -11,7 +13,8 @@ use crate::exit::Failure;
 
 /// The fields `flux generate` sends, and whether `flux` picked the seed.
 pub struct Resolved {
-    pub fields: RequestFields,
+    /// The body's fields, as JSON.
+    pub json: Value,
     pub seed: i64,
     pub picked: bool,
 }
@@ -19,29 +22,54 @@ pub struct Resolved {
 /// `generate`'s fields: the command line's, over the request embedded in `--from`'s image, with a
 /// seed picked when neither gives one.
 pub fn resolve(args: &GenerateArgs) -> Result<Resolved, Failure> {
-    let mut fields = match &args.extras.from {
-        Some(path) => from_image(path, &args.fields)?,
-        None => args.fields.clone(),
+    let mut object = match &args.extras.from {
+        Some(path) => embedded(path)?,
+        None => Map::new(),
     };
-    let picked = fields.seed.is_none();
-    let seed = *fields.seed.get_or_insert_with(crate::seed::pick);
+    object.extend(given(&args.fields, args.extras.from.is_some())?);
+    let (seed, picked) = match object.get("seed") {
+        Some(Value::Number(n)) if n.is_i64() => (n.as_i64().unwrap_or_default(), false),
+        // A seed of another type is left for the request's check to report.
+        Some(_) => (0, false),
+        None => {
+            let seed = crate::seed::pick();
+            object.insert("seed".into(), Value::from(seed));
+            (seed, true)
+        }
+    };
     Ok(Resolved {
-        fields,
+        json: Value::Object(object),
         seed,
         picked,
     })
 }
 
-/// A batch line's fields with the line's own seed when it gives none (see
-/// [`crate::seed::for_line`]).
-pub fn with_line_seed(mut fields: RequestFields, line: usize, value: &Value) -> RequestFields {
-    if fields.seed.is_none() {
-        fields.seed = Some(crate::seed::for_line(line, &value.to_string()));
-    }
-    fields
+/// The request a JSON object of body fields describes, or why it is invalid (naming the field).
+pub fn request(client: &FluxClient, json: &Value) -> Result<GenerateRequest, String> {
+    let fields: RequestFields = serde_path_to_error::deserialize(json).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." {
+            inner.to_string()
+        } else {
+            format!("`{path}`: {inner}")
+        }
+    })?;
+    Ok(fields.apply(client.generate(&fields.prompt)))
 }
 
-/// The seed batch line `line` (JSON `value`) is sent with.
+/// A batch line (a JSON object) with the line's own seed when it gives none.
+pub fn with_line_seed(mut value: Value, line: usize) -> Value {
+    if let Some(seed) = line_seed(line, &value)
+        && let Some(object) = value.as_object_mut()
+    {
+        object.entry("seed").or_insert_with(|| Value::from(seed));
+    }
+    value
+}
+
+/// The seed batch line `line` (JSON `value`) is sent with: its own, or one derived from its
+/// number and text (see [`crate::seed::for_line`]), so a resumed line gets the same one.
 pub fn line_seed(line: usize, value: &Value) -> Option<i64> {
     match value.get("seed") {
         Some(seed) => seed.as_i64(),
@@ -49,9 +77,8 @@ pub fn line_seed(line: usize, value: &Value) -> Option<i64> {
     }
 }
 
-/// The request embedded in `path`, with every field `cli` sets replacing its own (the prompt when
-/// one is given).
-fn from_image(path: &Path, cli: &RequestFields) -> Result<RequestFields, Failure> {
+/// The request embedded in the image at `path`.
+fn embedded(path: &Path) -> Result<Map<String, Value>, Failure> {
     let metadata = ImageMetadata::read_file(path)
         .map_err(|e| {
             Failure::invalid(format!(
@@ -61,23 +88,13 @@ fn from_image(path: &Path, cli: &RequestFields) -> Result<RequestFields, Failure
             ))
         })?
         .ok_or_else(|| Failure::invalid(no_metadata(path)))?;
-    let Value::Object(mut merged) = metadata.request else {
-        return Err(Failure::invalid(format!(
+    match metadata.request {
+        Value::Object(object) => Ok(object),
+        _ => Err(Failure::invalid(format!(
             "--from {}: the embedded request is not a JSON object",
             path.display()
-        )));
-    };
-    for (name, value) in given(cli)? {
-        merged.insert(name, value);
+        ))),
     }
-    serde_path_to_error::deserialize(Value::Object(merged)).map_err(|e| {
-        Failure::invalid(format!(
-            "--from {}: the embedded request's `{}` {}",
-            path.display(),
-            e.path(),
-            e.inner()
-        ))
-    })
 }
 
 /// The message for an image that carries no request.
@@ -89,25 +106,21 @@ pub fn no_metadata(path: &Path) -> String {
 }
 
 /// The fields set on the command line, as they are sent: the body of a request built from
-/// them, less the model and prompt unless given.
-fn given(cli: &RequestFields) -> Result<Map<String, Value>, Failure> {
-    let client = flux_client::FluxClient::builder()
-        .api_key("unused")
-        .build()?;
-    let prompt = if cli.prompt.trim().is_empty() {
-        "unused"
-    } else {
-        &cli.prompt
-    };
-    let body = cli.apply(client.generate(prompt)).body()?;
+/// them, less the model unless given, and less an empty prompt when `from` an image (whose
+/// prompt it keeps; without an image an empty prompt is sent to be refused by name).
+fn given(cli: &RequestFields, from: bool) -> Result<Map<String, Value>, Failure> {
+    let client = FluxClient::builder().api_key("unused").build()?;
+    let body = cli.apply(client.generate("unused")).body()?;
     let Ok(Value::Object(mut fields)) = serde_json::to_value(&body) else {
         return Ok(Map::new());
     };
     if cli.model.is_none() {
         fields.remove("model");
     }
-    if cli.prompt.trim().is_empty() {
+    if from && cli.prompt.is_empty() {
         fields.remove("prompt");
+    } else {
+        fields.insert("prompt".into(), Value::String(cli.prompt.clone()));
     }
     fields.retain(|_, value| !value.is_null());
     Ok(fields)

@@ -240,5 +240,11 @@ mod tests {
             Err(Error::Metadata { .. })
         ));
         assert!(ImageMetadata::read(b"GIF89a").is_err());
+        // A PNG cut short: refused, not written half-tagged.
+        let cut = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x01";
+        assert!(matches!(
+            metadata().embed(cut),
+            Err(Error::Metadata { reason }) if reason.contains("png")
+        ));
     }
 }

@@ -59,8 +59,9 @@ impl Images {
     /// [`created`](Self::created), [`request_id`](Self::request_id) and this crate's version as
     /// [`ImageMetadata`] (never the API key). The pixels are not re-encoded.
     ///
-    /// With it, a save holds the whole image in memory (within the client's download cap) to
-    /// rewrite its container before the atomic write; without it, downloads stream to disk.
+    /// Downloads still stream to disk: a PNG's chunks go in after its `IHDR`, a JPEG's comment
+    /// after its `APPn` segments, as the bytes pass (only a WebP file, which the API does not
+    /// send, is held whole, within the download cap), all before the one atomic rename.
     ///
     /// ```
     /// # #[cfg(feature = "mock")]
@@ -339,17 +340,16 @@ impl Image {
     }
 
     async fn save(&self, target: crate::save::Target) -> Result<PathBuf> {
-        if let Some(metadata) = &self.metadata {
-            // Embedded before the one atomic write: no partial file, and no second rename.
-            let bytes = metadata.embed(&self.bytes().await?)?;
-            return crate::save::write_bytes(&target, bytes).await;
-        }
+        let metadata = self.metadata.as_deref();
         match (&self.b64_json, &self.url) {
             (Some(data), _) => {
-                let bytes = decode_b64(data)?;
+                let mut bytes = decode_b64(data)?;
+                if let Some(metadata) = metadata {
+                    bytes = metadata.embed(&bytes)?;
+                }
                 crate::save::write_bytes(&target, bytes).await
             }
-            (None, Some(url)) => self.downloader.save(url, &target).await,
+            (None, Some(url)) => self.downloader.save(url, &target, metadata).await,
             (None, None) => unreachable!("checked when the image was built"),
         }
     }

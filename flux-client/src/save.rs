@@ -10,6 +10,7 @@ use tracing::Instrument;
 
 use crate::error::{Error, Result};
 use crate::images::ImageFormat;
+use crate::metadata::{ImageMetadata, Inserter};
 
 /// Fetches images from the image host. The client it holds carries no `Authorization` header
 /// (see `http.rs`), and none is added here.
@@ -56,15 +57,30 @@ impl Downloader {
         Ok(body)
     }
 
-    /// Streams the image to `target` without holding it in memory.
-    pub(crate) async fn save(&self, url: &str, target: &Target) -> Result<PathBuf> {
+    /// Streams the image to `target` without holding it in memory, embedding `metadata` on the
+    /// way when given (see [`Inserter`]).
+    pub(crate) async fn save(
+        &self,
+        url: &str,
+        target: &Target,
+        metadata: Option<&ImageMetadata>,
+    ) -> Result<PathBuf> {
         let (host, response) = self.get(url).await?;
         let mut part = Part::open(target).await?;
         let mut stream = response.bytes_stream();
+        let mut inserter = metadata.map(Inserter::new);
+        let mut received = 0;
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| download_error(&host, None, &e))?;
-            self.check_size(&host, part.written + chunk.len() as u64)?;
-            part.write(&chunk).await?;
+            received += chunk.len() as u64;
+            self.check_size(&host, received)?;
+            match &mut inserter {
+                Some(inserter) => part.write(&inserter.push(&chunk)?).await?,
+                None => part.write(&chunk).await?,
+            }
+        }
+        if let Some(inserter) = inserter {
+            part.write(&inserter.finish()?).await?;
         }
         let format = ImageFormat::sniff(&part.head).ok_or_else(|| Error::Download {
             host: host.clone(),

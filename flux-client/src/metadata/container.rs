@@ -13,9 +13,9 @@ use super::{ImageMetadata, METADATA_KEYWORD, PARAMETERS_KEYWORD, xmp};
 use crate::error::{Error, Result};
 use crate::images::ImageFormat;
 
-const ITXT: [u8; 4] = *b"iTXt";
+pub(super) const ITXT: [u8; 4] = *b"iTXt";
 /// JPEG comment marker.
-const COM: u8 = 0xFE;
+pub(super) const COM: u8 = 0xFE;
 /// The VP8X flag saying that the file has XMP metadata.
 const VP8X_XMP: u8 = 0b0000_0100;
 
@@ -31,7 +31,7 @@ fn not_an_image() -> Error {
     }
 }
 
-fn jpeg_prefix() -> String {
+pub(super) fn jpeg_prefix() -> String {
     format!("{METADATA_KEYWORD}: ")
 }
 
@@ -63,15 +63,7 @@ pub(super) fn embed(metadata: &ImageMetadata, image: &[u8]) -> Result<Vec<u8>> {
         ImageFormat::Jpeg => {
             let mut jpeg = Jpeg::from_bytes(bytes).map_err(|e| damaged(format, e))?;
             let prefix = jpeg_prefix();
-            let text = format!("{prefix}{json}");
-            if text.len() > 65_533 {
-                return Err(Error::Metadata {
-                    reason: format!(
-                        "the metadata is {} bytes, more than a JPEG comment holds (65533)",
-                        text.len()
-                    ),
-                });
-            }
+            let text = jpeg_comment(&json)?;
             let segments = jpeg.segments_mut();
             segments
                 .retain(|s| !(s.marker() == COM && s.contents().starts_with(prefix.as_bytes())));
@@ -80,7 +72,7 @@ pub(super) fn embed(metadata: &ImageMetadata, image: &[u8]) -> Result<Vec<u8>> {
                 .iter()
                 .position(|s| !(0xE0..=0xEF).contains(&s.marker()))
                 .unwrap_or(segments.len());
-            segments.insert(at, JpegSegment::new_with_contents(COM, Bytes::from(text)));
+            segments.insert(at, JpegSegment::new_with_contents(COM, text));
             jpeg.encoder().bytes()
         }
         ImageFormat::Webp => {
@@ -100,6 +92,20 @@ pub(super) fn embed(metadata: &ImageMetadata, image: &[u8]) -> Result<Vec<u8>> {
         }
     };
     Ok(out.to_vec())
+}
+
+/// The contents of the JPEG comment segment holding `json`.
+pub(super) fn jpeg_comment(json: &str) -> Result<Bytes> {
+    let text = format!("{}{json}", jpeg_prefix());
+    if text.len() > 65_533 {
+        return Err(Error::Metadata {
+            reason: format!(
+                "the metadata is {} bytes, more than a JPEG comment holds (65533)",
+                text.len()
+            ),
+        });
+    }
+    Ok(Bytes::from(text))
 }
 
 /// The XMP bit of the VP8X header (img-parts keeps only the ICC and EXIF bits up to date).
@@ -149,7 +155,7 @@ pub(super) fn find(image: &[u8]) -> Result<Option<String>> {
 
 /// An uncompressed `iTXt` chunk's data: keyword, NUL, compression flag and method (0, 0), empty
 /// language tag and translated keyword (each NUL-ended), then UTF-8 text.
-fn itxt(keyword: &str, text: &str) -> Bytes {
+pub(super) fn itxt(keyword: &str, text: &str) -> Bytes {
     let mut data = BytesMut::with_capacity(keyword.len() + text.len() + 5);
     data.put_slice(keyword.as_bytes());
     data.put_slice(&[0, 0, 0, 0, 0]);

@@ -2,7 +2,10 @@
 //! image can be looked at ([`ImageMetadata::read`]) and made again.
 
 mod container;
+mod stream;
 mod xmp;
+
+pub(crate) use stream::Inserter;
 
 use std::path::Path;
 

@@ -8,7 +8,7 @@ use reqwest::header::HeaderValue;
 
 use crate::config::{
     API_KEY_ENV, ApiKey, AuthScheme, BASE_URL_ENV, Config, DEFAULT_BASE_URL,
-    DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MODEL, parse_base_url,
+    DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MODEL, parse_base_url,
 };
 use crate::error::{Error, Result};
 use crate::generated::Client;
@@ -16,7 +16,7 @@ use crate::hooks::Exchange;
 use crate::images::Images;
 use crate::request::GenerateRequest;
 use crate::retry::{self, RetryPolicy};
-use crate::save::Downloader;
+use crate::save::{DownloadPolicy, Downloader};
 use crate::types::{self, CreateImageBody};
 
 /// The per-attempt timeout used when none is set: generations take 10-60 s; this leaves room
@@ -125,12 +125,13 @@ impl FluxClient {
     /// # Ok::<(), flux_client::Error>(())
     /// ```
     pub fn images_from_response(&self, response: types::CreateImageResponse) -> Result<Images> {
-        Images::from_response(response, None, self.inner.downloader.clone())
+        Images::from_response(response, None, None, self.inner.downloader.clone())
     }
 
     /// Sends a checked body through the generated client, retrying per the policy.
     pub(crate) async fn create_image(&self, body: CreateImageBody) -> Result<Images> {
         let inner = &self.inner;
+        let body_n = body.n.and_then(|n| usize::try_from(n).ok());
         let span = tracing::info_span!(
             "flux.generate",
             model = %body.model,
@@ -159,7 +160,7 @@ impl FluxClient {
             span,
         )
         .await?;
-        Images::from_response(response, request_id, inner.downloader.clone())
+        Images::from_response(response, request_id, body_n, inner.downloader.clone())
     }
 }
 
@@ -197,6 +198,8 @@ pub struct FluxClientBuilder {
     retry: RetryPolicy,
     user_agent: String,
     max_download_bytes: u64,
+    max_response_bytes: u64,
+    download_policy: DownloadPolicy,
     allow_insecure_http: bool,
     http_client: Option<reqwest::Client>,
 }
@@ -213,6 +216,8 @@ impl Default for FluxClientBuilder {
             retry: RetryPolicy::default(),
             user_agent: concat!("flux-client/", env!("CARGO_PKG_VERSION")).to_owned(),
             max_download_bytes: DEFAULT_MAX_DOWNLOAD_BYTES,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            download_policy: DownloadPolicy::default(),
             allow_insecure_http: false,
             http_client: None,
         }
@@ -231,6 +236,8 @@ impl fmt::Debug for FluxClientBuilder {
             .field("retry", &self.retry)
             .field("user_agent", &self.user_agent)
             .field("max_download_bytes", &self.max_download_bytes)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("download_policy", &self.download_policy)
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("http_client", &self.http_client.is_some())
             .finish()
@@ -341,6 +348,20 @@ impl FluxClientBuilder {
         self
     }
 
+    /// The largest API answer read, in bytes (default
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`](crate::DEFAULT_MAX_RESPONSE_BYTES), 256 MiB); a larger
+    /// one is abandoned as an [`Error::Decode`] instead of filling memory.
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = bytes;
+        self
+    }
+
+    /// How image downloads are timed, retried and bounded (see [`DownloadPolicy`]).
+    pub fn download_policy(mut self, policy: DownloadPolicy) -> Self {
+        self.download_policy = policy;
+        self
+    }
+
     /// Allows plain `http` base URLs to non-loopback hosts (the key then travels unencrypted).
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.allow_insecure_http = allow;
@@ -384,13 +405,15 @@ impl FluxClientBuilder {
             retry: self.retry,
             user_agent: self.user_agent,
             max_download_bytes: self.max_download_bytes,
+            max_response_bytes: self.max_response_bytes,
+            download_policy: self.download_policy,
             allow_insecure_http: self.allow_insecure_http,
         };
-        let downloader = Downloader {
+        let downloader = Downloader::new(
             http,
-            max_bytes: config.max_download_bytes,
-            timeout: config.timeout,
-        };
+            config.max_download_bytes,
+            config.download_policy.clone(),
+        );
         Ok(FluxClient {
             inner: Arc::new(Inner {
                 config,

@@ -8,6 +8,7 @@ use reqwest::header::HeaderValue;
 
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
+use crate::save::DownloadPolicy;
 
 /// Environment variable holding the API key.
 pub const API_KEY_ENV: &str = "ONEROUTER_API_KEY";
@@ -19,6 +20,10 @@ pub const DEFAULT_BASE_URL: &str = "https://image.onerouter.pro";
 pub const DEFAULT_MODEL: &str = "flux-pro-v1.1-ultra-text-to-image";
 /// Largest image download accepted by default (64 MiB).
 pub const DEFAULT_MAX_DOWNLOAD_BYTES: u64 = 64 * 1024 * 1024;
+/// The default cap on an API answer's size: 256 MiB, room for several base64 images of the
+/// largest size (a 4-megapixel PNG is about 25 MiB as base64) while a runaway answer cannot
+/// take the machine's memory.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// How the key is written in the `Authorization` header.
 ///
@@ -117,6 +122,8 @@ pub struct Config {
     pub(crate) retry: RetryPolicy,
     pub(crate) user_agent: String,
     pub(crate) max_download_bytes: u64,
+    pub(crate) max_response_bytes: u64,
+    pub(crate) download_policy: DownloadPolicy,
     pub(crate) allow_insecure_http: bool,
 }
 
@@ -170,6 +177,15 @@ impl Config {
     /// The largest image download accepted, in bytes.
     pub fn max_download_bytes(&self) -> u64 {
         self.max_download_bytes
+    }
+    /// The largest API answer read, in bytes (see
+    /// [`FluxClientBuilder::max_response_bytes`](crate::FluxClientBuilder::max_response_bytes)).
+    pub fn max_response_bytes(&self) -> u64 {
+        self.max_response_bytes
+    }
+    /// How image downloads are timed, retried and bounded.
+    pub fn download_policy(&self) -> &DownloadPolicy {
+        &self.download_policy
     }
     /// Whether plain `http` to non-loopback hosts was allowed.
     pub fn allow_insecure_http(&self) -> bool {

@@ -61,6 +61,7 @@ mod generated;
 mod hooks;
 mod http;
 mod images;
+mod lenient;
 mod request;
 mod response;
 mod retry;
@@ -69,11 +70,11 @@ mod save;
 pub use client::{FluxClient, FluxClientBuilder};
 pub use config::{
     API_KEY_ENV, ApiKey, AuthScheme, BASE_URL_ENV, Config, DEFAULT_BASE_URL,
-    DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MODEL,
+    DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MODEL,
 };
 // `Error` here is the layer's; it shadows the `Error` the glob brings from progenitor, which
 // stays reachable as `GeneratedError` for calls made directly on the generated `Client`.
-pub use error::{Error, Result};
+pub use error::{BoxError, ConnectionFailure, Error, Result};
 pub use generated::*;
 pub use http::http_client_builder;
 pub use images::{Image, ImageFormat, Images};
@@ -83,6 +84,7 @@ pub use request::GenerateRequest;
 /// The `reqwest` this crate is built with, for [`FluxClientBuilder::http_client`].
 pub use reqwest;
 pub use retry::RetryPolicy;
+pub use save::DownloadPolicy;
 
 #[cfg(feature = "mock")]
 pub mod mock;

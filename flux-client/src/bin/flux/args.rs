@@ -26,8 +26,14 @@ Exit status:
   2    invalid command line or input (unknown size, tolerance, strength outside 0..1, empty
        prompt, no API key without --mock, ...): nothing was sent
   3    `batch` only: some lines failed (see DIR/manifest.jsonl and stderr)
-  130  interrupted by Ctrl-C"))]
+  130  interrupted by Ctrl-C
+  141  standard output was closed (`| head -1`): ended quietly"))]
 pub struct Cli {
+    /// Show requests, attempts, retry decisions and downloads on stderr (-vv: everything);
+    /// `RUST_LOG` (e.g. `flux_client=debug`) takes precedence. The key is redacted.
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
     #[command(subcommand)]
     pub command: Command,
 }

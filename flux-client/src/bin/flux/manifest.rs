@@ -2,7 +2,8 @@
 //!
 //! Records are appended as single `write` calls ending in a newline and synced to disk before
 //! the batch goes on, so after a crash the file holds every finished line; at most its last line
-//! is torn, and that line is dropped when the manifest is opened again.
+//! is torn (cut off before its newline), and that line is dropped when the manifest is opened
+//! again. Any other line that is not a record, the last one included, stops the batch.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -192,26 +193,34 @@ impl Manifest {
             let number = index + 1;
             let last = index + 1 == lines.len();
             let parsed = serde_json::from_slice::<Record>(raw);
+            let complete = raw.ends_with(b"\n");
             match parsed {
-                Ok(record) if raw.ends_with(b"\n") => {
+                Ok(record) => {
+                    if !complete {
+                        // The record was written whole but its newline was not: keep it (its
+                        // line may be paid for), and end it so that the next one starts anew.
+                        file.write_all(b"\n").map_err(io)?;
+                        file.sync_data().map_err(io)?;
+                    }
                     history.lines.entry(record.line).or_default().push(record);
                 }
-                _ if last => {
-                    // Torn by a crash while it was written: that line had not finished.
-                    eprintln!(
+                Err(_) if last && !complete => {
+                    // Torn by a crash while it was written: that line had not finished. Only
+                    // a last line without its newline can be torn (records are written whole,
+                    // newline included, in one call).
+                    crate::output::eprint_line(&format!(
                         "flux: {}: ignoring its incomplete last line (an interrupted write)",
                         path.display()
-                    );
+                    ));
                     file.set_len(offset as u64).map_err(io)?;
                     file.seek(SeekFrom::End(0)).map_err(io)?;
                     file.sync_data().map_err(io)?;
                 }
-                other => {
-                    let reason = other
-                        .err()
-                        .map_or_else(|| "no newline".to_owned(), |e| e.to_string());
+                Err(e) => {
+                    // A complete line that is not a record (a hand edit, a newer version's
+                    // record) is never deleted: the batch stops and names it.
                     return Err(Failure::invalid(format!(
-                        "{} line {number} is not a manifest record ({reason}); repair or remove it",
+                        "{} line {number} is not a manifest record ({e}); repair or remove it",
                         path.display()
                     )));
                 }

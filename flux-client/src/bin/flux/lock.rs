@@ -1,0 +1,62 @@
+//! The batch's exclusive lock on its output directory, held for the whole run: two batches on
+//! one directory would both see the same pending lines and pay for each twice.
+
+use std::fs::{File, OpenOptions};
+use std::path::Path;
+
+use fs4::fs_std::FileExt;
+
+use crate::exit::Failure;
+
+/// The lock file's name in the output directory.
+pub const FILE_NAME: &str = ".flux-batch.lock";
+
+/// Held while the batch runs; the operating system releases it when the process ends, however
+/// it ends (so a killed batch never leaves a stale lock).
+#[derive(Debug)]
+pub struct DirLock {
+    _file: File,
+}
+
+impl DirLock {
+    /// Takes the lock on `dir` without waiting: another batch holding it is invalid input
+    /// (exit 2), nothing is sent.
+    pub fn acquire(dir: &Path) -> Result<Self, Failure> {
+        let path = dir.join(FILE_NAME);
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Failure::failed(format!("cannot open {}: {e}", path.display())))?;
+        match FileExt::try_lock_exclusive(&file) {
+            Ok(true) => Ok(Self { _file: file }),
+            Ok(false) => Err(Failure::invalid(format!(
+                "another `flux batch` is running on {} (it holds {}); wait for it to finish \
+                 or use another --out",
+                dir.display(),
+                path.display()
+            ))),
+            Err(e) => Err(Failure::failed(format!(
+                "cannot lock {}: {e}",
+                path.display()
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_lock_on_the_same_directory_is_refused_until_the_first_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = DirLock::acquire(dir.path()).unwrap();
+        let err = DirLock::acquire(dir.path()).unwrap_err();
+        assert!(err.message.contains("another `flux batch`"), "{}", err.message);
+        assert_eq!(err.status, crate::exit::Status::Invalid);
+        drop(first);
+        DirLock::acquire(dir.path()).unwrap();
+    }
+}

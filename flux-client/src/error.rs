@@ -58,7 +58,7 @@ pub enum Error {
     /// The server refused the prompt or an input image on content grounds: a 403
     /// `moderation_error`, a 422 `content_policy_violation`, or the same inside a 200. Never
     /// retried: the same request is refused again (and may be billed).
-    #[error("refused by moderation (HTTP {status}{}): {message}{}", type_suffix(.error_type), request_id_suffix(.request_id))]
+    #[error("refused by moderation (HTTP {status}{}): {message}{}", .error_type.as_deref().map(|t| format!(", {t}")).unwrap_or_default(), request_id_suffix(.request_id))]
     #[non_exhaustive]
     Moderated {
         /// The HTTP status, or the body's `code` when the refusal came with a 200.

@@ -151,7 +151,10 @@ impl Images {
         // part-way. A file that replaced an older one is never removed: that would lose both.
         let created = crate::save::RemoveOnDrop::default();
         let limit = self.images.first().map_or(1, Image::concurrency);
-        let results: Vec<Result<PathBuf>> = futures_util::stream::iter(self.images.iter())
+        // Futures do nothing until polled: `buffered` runs at most `limit` of them at once.
+        let savings: Vec<_> = self
+            .images
+            .iter()
             .map(|image| {
                 let saving = save(image);
                 let created = &created;
@@ -163,6 +166,8 @@ impl Images {
                     Ok(saved.path)
                 }
             })
+            .collect();
+        let results: Vec<Result<PathBuf>> = futures_util::stream::iter(savings)
             .buffered(limit)
             .collect()
             .await;

@@ -232,6 +232,7 @@ fn image_mode(faults: &[Fault]) -> ImageMode {
                 bytes,
                 content_length,
             } => mode.oversized = Some((*bytes, *content_length)),
+            Fault::ImageStatus { status, times } => mode.failures = Some((*status, *times)),
             _ => {}
         }
     }
@@ -325,7 +326,8 @@ fn answer_with_fault(shared: &Shared, fault: &Fault) -> Answer {
         | Fault::ImageNotFound
         | Fault::ImageTooLarge { .. }
         | Fault::ImageRedirect
-        | Fault::ImageDelay(_) => unreachable!("not a response fault: {fault}"),
+        | Fault::ImageDelay(_)
+        | Fault::ImageStatus { .. } => unreachable!("not a response fault: {fault}"),
     };
     Ok(response)
 }

@@ -1,5 +1,6 @@
 //! The record of every request the mock's listeners received.
 
+use std::collections::VecDeque;
 use std::sync::Mutex;
 
 /// Which of the mock's listeners received a request.
@@ -45,25 +46,40 @@ impl RecordedRequest {
     }
 }
 
-#[derive(Default)]
+/// The most recent requests, at most `limit` of them: a long-running mock's memory stays flat.
 pub(crate) struct Recorder {
-    requests: Mutex<Vec<RecordedRequest>>,
+    limit: usize,
+    requests: Mutex<VecDeque<RecordedRequest>>,
 }
 
 impl Recorder {
+    pub(crate) fn new(limit: usize) -> Self {
+        Self {
+            limit,
+            requests: Mutex::default(),
+        }
+    }
+
     pub(crate) fn record(&self, request: RecordedRequest) {
-        self.lock().push(request);
+        if self.limit == 0 {
+            return;
+        }
+        let mut requests = self.lock();
+        while requests.len() >= self.limit {
+            requests.pop_front();
+        }
+        requests.push_back(request);
     }
 
     pub(crate) fn all(&self) -> Vec<RecordedRequest> {
-        self.lock().clone()
+        self.lock().iter().cloned().collect()
     }
 
     pub(crate) fn take(&self) -> Vec<RecordedRequest> {
-        std::mem::take(&mut *self.lock())
+        std::mem::take(&mut *self.lock()).into()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<RecordedRequest>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<RecordedRequest>> {
         // A panic while holding the lock cannot leave the Vec inconsistent: keep using it.
         self.requests.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -130,10 +130,18 @@ impl Part {
     ///
     /// Once renamed, the file is never removed here: it may have replaced an older one, and
     /// removing it would lose both. A directory sync that fails after the rename is reported
-    /// as an [`Error::Io`] naming the saved file.
+    /// as an [`Error::Io`] naming the saved file. Only when this future is dropped between the
+    /// rename and its end is a file removed, and only a new one (the save was cancelled).
     async fn finish(self, target: &Target, format: ImageFormat) -> Result<Saved> {
         let saved = self.persist(target, format).await?;
-        if let Err(e) = sync_dir(&target.dir()).await {
+        // Dropped (cancelled) before this returns: a new file goes, a replacing one stays.
+        let guard = RemoveOnDrop::default();
+        if !saved.replaced {
+            guard.push(saved.path.clone());
+        }
+        let synced = sync_dir(&target.dir()).await;
+        guard.keep();
+        if let Err(e) = synced {
             return Err(Error::Io {
                 path: saved.path,
                 source: std::io::Error::new(

@@ -3,6 +3,7 @@
 
 mod batch;
 mod exit_status;
+mod faults;
 mod generate;
 mod help;
 mod mock;

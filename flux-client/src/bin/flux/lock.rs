@@ -8,8 +8,6 @@ use fs4::fs_std::FileExt;
 
 use crate::exit::Failure;
 
-/// The lock file's name in the output directory.
-pub const FILE_NAME: &str = ".flux-batch.lock";
 
 /// Held while the batch runs; the operating system releases it when the process ends, however
 /// it ends (so a killed batch never leaves a stale lock).
@@ -21,12 +19,15 @@ pub struct DirLock {
 impl DirLock {
     /// Takes the lock on `dir` without waiting: another batch holding it is invalid input
     /// (exit 2), nothing is sent.
+    ///
+    /// The lock is taken on the directory's manifest, the file every batch there opens anyway:
+    /// no lock file is left behind, and none is ever removed (removing a lock file lets a
+    /// third process lock a new file while a second holds the old one).
     pub fn acquire(dir: &Path) -> Result<Self, Failure> {
-        let path = dir.join(FILE_NAME);
+        let path = dir.join(crate::manifest::FILE_NAME);
         let file = OpenOptions::new()
             .create(true)
-            .truncate(false)
-            .write(true)
+            .append(true)
             .open(&path)
             .map_err(|e| Failure::failed(format!("cannot open {}: {e}", path.display())))?;
         match FileExt::try_lock_exclusive(&file) {

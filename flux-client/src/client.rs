@@ -248,8 +248,11 @@ impl FluxClientBuilder {
     /// A builder with the key from `ONEROUTER_API_KEY` (required) and the base URL from
     /// `ONEROUTER_BASE_URL` (when set and not empty).
     pub fn from_env() -> Result<Self> {
-        let key = std::env::var(API_KEY_ENV)
-            .map_err(|e| Error::config(API_KEY_ENV, format!("cannot be read: {e}")))?;
+        // `VarError`'s text quotes a non-UTF-8 value: never the key's.
+        let key = std::env::var(API_KEY_ENV).map_err(|e| match e {
+            std::env::VarError::NotPresent => Error::config(API_KEY_ENV, "is not set"),
+            std::env::VarError::NotUnicode(_) => Error::config(API_KEY_ENV, "is not valid UTF-8"),
+        })?;
         let mut builder = Self::default().api_key(key);
         if let Ok(url) = std::env::var(BASE_URL_ENV)
             && !url.trim().is_empty()
@@ -292,8 +295,9 @@ impl FluxClientBuilder {
         self
     }
 
-    /// Time allowed for one attempt, and for one image download (default 120 s, or the
-    /// [`deadline`](Self::deadline) when one shorter than that is set).
+    /// Time allowed for one generation attempt (default 120 s, or the
+    /// [`deadline`](Self::deadline) when one shorter than that is set). Downloads have their
+    /// own ([`DownloadPolicy::timeout`]).
     ///
     /// Every attempt gets its whole timeout: without a deadline set, the total deadline is
     /// 300 s or this timeout, whichever is longer; a deadline set shorter than this timeout is

@@ -216,9 +216,7 @@ impl Error {
     /// The server's `Retry-After` hint, when it sent a readable one.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Error::Api { retry_after, .. } | Error::RateLimited { retry_after, .. } => {
-                *retry_after
-            }
+            Error::Api { retry_after, .. } | Error::RateLimited { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
@@ -280,7 +278,13 @@ impl Error {
     /// credits are used up (402), or the quota is exhausted. Every other request with this key
     /// fails the same way until the account is fixed.
     pub fn is_account_error(&self) -> bool {
-        matches!(self, Error::Api { status: 401 | 402, .. }) || self.is_quota_exhausted()
+        matches!(
+            self,
+            Error::Api {
+                status: 401 | 402,
+                ..
+            }
+        ) || self.is_quota_exhausted()
     }
 
     /// Whether the request itself is at fault: refused before it was sent (invalid input or
@@ -288,9 +292,9 @@ impl Error {
     /// Sending it unchanged fails the same way (and may be billed).
     pub fn is_rejected_request(&self) -> bool {
         match self {
-            Error::InvalidConfig { .. } | Error::InvalidRequest { .. } | Error::Moderated { .. } => {
-                true
-            }
+            Error::InvalidConfig { .. }
+            | Error::InvalidRequest { .. }
+            | Error::Moderated { .. } => true,
             Error::Api { status, .. } => matches!(status, 400 | 413 | 422),
             _ => false,
         }

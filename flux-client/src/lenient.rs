@@ -9,7 +9,10 @@ use crate::types::{CreateImageResponse, ImageData};
 /// The answer's images when its `data` is an array of image objects (with a text `url` or
 /// `b64_json`), whatever else is wrong with it; a warning names what was wrong. `None` when
 /// even `data` cannot be read, or it holds no image.
-pub(crate) fn salvage(body: &[u8], decode_error: &dyn std::fmt::Display) -> Option<CreateImageResponse> {
+pub(crate) fn salvage(
+    body: &[u8],
+    decode_error: &dyn std::fmt::Display,
+) -> Option<CreateImageResponse> {
     let value: Value = serde_json::from_slice(body).ok()?;
     let items = value.get("data")?.as_array()?;
     let text = |item: &Value, key: &str| item.get(key).and_then(Value::as_str).map(str::to_owned);
@@ -21,10 +24,7 @@ pub(crate) fn salvage(body: &[u8], decode_error: &dyn std::fmt::Display) -> Opti
             url: text(item, "url"),
         })
         .collect();
-    let usable = !data.is_empty()
-        && data
-            .iter()
-            .all(|d| d.url.is_some() || d.b64_json.is_some());
+    let usable = !data.is_empty() && data.iter().all(|d| d.url.is_some() || d.b64_json.is_some());
     if !usable {
         return None;
     }
@@ -52,7 +52,10 @@ mod tests {
             r#"{"created": "yesterday", "data": [{"url": "https://cdn.example/a.png", "revised_prompt": 7}]}"#,
         ] {
             let response = salvage(body.as_bytes(), &"bad").expect(body);
-            assert_eq!(response.data[0].url.as_deref(), Some("https://cdn.example/a.png"));
+            assert_eq!(
+                response.data[0].url.as_deref(),
+                Some("https://cdn.example/a.png")
+            );
             assert_eq!(response.created, 0);
         }
         assert!(salvage(br#"{"data": []}"#, &"bad").is_none());

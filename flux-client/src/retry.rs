@@ -14,14 +14,20 @@ use crate::error::{Error, Result};
 /// sent, `429 Too Many Requests` and `503 Service Unavailable`, at most twice, within a total
 /// [`deadline`](Self::deadline) of five minutes (or the per-attempt timeout, when that is
 /// longer). A certificate the TLS handshake refuses is not retried (it would be
-/// refused again). Opt into more with [`retry_status`](Self::retry_status),
-/// [`retry_timeouts`](Self::retry_timeouts) and [`retry_interrupted`](Self::retry_interrupted).
+/// refused again), nor is moderation ([`Error::Moderated`]) or an exhausted quota
+/// ([`Error::is_quota_exhausted`]), whatever the policy says. Opt into more with
+/// [`retry_status`](Self::retry_status), [`retry_timeouts`](Self::retry_timeouts) and
+/// [`retry_interrupted`](Self::retry_interrupted).
 ///
 /// Waits grow exponentially from [`initial_backoff`](Self::initial_backoff) up to
 /// [`max_backoff`](Self::max_backoff), with random jitter. A server's `Retry-After` (seconds or
-/// an HTTP date) is honoured when it is at most [`max_retry_after`](Self::max_retry_after);
-/// a longer hint (or one that would pass the deadline) ends the retries at once, and is
+/// an HTTP date) is honoured, plus up to 20 % jitter, when it is at most
+/// [`max_retry_after`](Self::max_retry_after); a longer hint ends the retries at once, and is
 /// reported in the error: [`Error::RateLimited`] for a 429, [`Error::Api`] for a 503.
+///
+/// A retry is only started when the deadline leaves it the wait and a whole per-attempt
+/// timeout: an attempt cut short by the deadline may be billed and then abandoned. Otherwise
+/// the previous failure is returned (the real 429 or 503, not a timeout).
 ///
 /// ```
 /// use std::time::Duration;
@@ -246,7 +252,9 @@ where
         );
         let budget = per_attempt.min(left(Instant::now()));
         tracing::debug!(parent: &span, attempt = number, timeout_ms = millis(budget), "attempt");
-        let outcome = tokio::time::timeout(budget, attempt()).instrument(span).await;
+        let outcome = tokio::time::timeout(budget, attempt())
+            .instrument(span)
+            .await;
         let failure = match outcome {
             Ok(Ok(value)) => return Ok(value),
             Ok(Err(failure)) => {
@@ -299,7 +307,9 @@ fn millis(duration: Duration) -> u64 {
 pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(Duration::from_secs(value.parse::<u64>().unwrap_or(u64::MAX)));
+        return Some(Duration::from_secs(
+            value.parse::<u64>().unwrap_or(u64::MAX),
+        ));
     }
     let when = httpdate::parse_http_date(value).ok()?;
     Some(
@@ -355,7 +365,11 @@ mod tests {
         let waits: Vec<Duration> = (0..50)
             .map(|_| policy.wait_before(1, &failure).unwrap())
             .collect();
-        assert!(waits.iter().all(|w| *w >= Duration::from_secs(10) && *w <= Duration::from_secs(12)));
+        assert!(
+            waits
+                .iter()
+                .all(|w| *w >= Duration::from_secs(10) && *w <= Duration::from_secs(12))
+        );
         assert!(waits.iter().any(|w| *w != waits[0]), "jittered");
     }
 

@@ -42,7 +42,8 @@ async fn an_error_status_keeps_the_servers_details_and_request_id() {
             error_type,
             param,
             retry_after,
-            request_id, ..
+            request_id,
+            ..
         } => {
             assert_eq!(*retry_after, None);
             assert_eq!(*status, 422);

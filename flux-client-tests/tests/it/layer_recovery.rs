@@ -37,7 +37,11 @@ async fn an_image_host_503_once_is_retried_and_the_image_saved_with_one_generati
     assert_eq!(paths.len(), 1);
     assert!(std::fs::read(&paths[0]).unwrap().starts_with(b"\x89PNG"));
     assert_eq!(crate::suite_support::attempts(&server), 1, "one generation");
-    assert_eq!(server.requests_on(Listener::Images).len(), 2, "503, then the image");
+    assert_eq!(
+        server.requests_on(Listener::Images).len(),
+        2,
+        "503, then the image"
+    );
 }
 
 #[tokio::test]
@@ -63,7 +67,16 @@ async fn downloads_are_retried_on_408_429_5xx_and_broken_connections_but_not_on_
 
     host.push(Reply::status(404));
     let err = images.first().bytes().await.unwrap_err();
-    assert!(matches!(err, Error::Download { status: Some(404), .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Download {
+                status: Some(404),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(!err.is_retryable());
     assert_eq!(host.requests().len(), 5, "a 404 is not retried");
     assert_eq!(api.requests().len(), 1, "never a second generation");
@@ -102,7 +115,10 @@ async fn content_policy_violation_is_moderation_never_retried() {
         .build()
         .unwrap();
     let err = client.generate("fox").send().await.unwrap_err();
-    assert!(matches!(&err, Error::Moderated { status: 422, .. }), "{err:?}");
+    assert!(
+        matches!(&err, Error::Moderated { status: 422, .. }),
+        "{err:?}"
+    );
     assert_eq!(err.request_id(), Some("req-7"));
     assert_eq!(
         err.to_string(),
@@ -128,7 +144,11 @@ async fn an_attempt_the_deadline_cannot_fit_is_not_started_and_the_real_failure_
     assert!(matches!(&err, Error::Api { status: 503, .. }), "{err:?}");
     assert!(!err.is_timeout() && err.is_retryable());
     assert_eq!(err.request_id(), Some("r1"));
-    assert_eq!(api.requests().len(), 1, "no attempt that would be cut short");
+    assert_eq!(
+        api.requests().len(),
+        1,
+        "no attempt that would be cut short"
+    );
 }
 
 #[tokio::test]
@@ -157,8 +177,15 @@ async fn a_refused_connection_keeps_its_cause() {
         .build()
         .unwrap();
     let err = client.generate("fox").send().await.unwrap_err();
-    assert_eq!(err.connection_failure(), Some(ConnectionFailure::Refused), "{err:?}");
-    assert!(std::error::Error::source(&err).is_some(), "the cause is kept");
+    assert_eq!(
+        err.connection_failure(),
+        Some(ConnectionFailure::Refused),
+        "{err:?}"
+    );
+    assert!(
+        std::error::Error::source(&err).is_some(),
+        "the cause is kept"
+    );
     assert!(err.is_retryable());
 }
 
@@ -196,7 +223,8 @@ async fn images_beyond_the_requested_n_are_reported_not_fetched() {
 async fn an_answer_with_a_missing_or_mistyped_created_still_yields_its_images() {
     for created in [json!(null), json!("yesterday")] {
         let api = ScriptedServer::start().await;
-        let mut body = json!({"data": [{"url": "https://cdn.example/a.png", "revised_prompt": ""}]});
+        let mut body =
+            json!({"data": [{"url": "https://cdn.example/a.png", "revised_prompt": ""}]});
         if !created.is_null() {
             body["created"] = created;
         }

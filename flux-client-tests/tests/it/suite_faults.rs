@@ -181,7 +181,8 @@ async fn a_500_and_a_502_are_api_errors_not_retried_by_default() {
                 error_type: t,
                 param,
                 retry_after,
-                request_id, ..
+                request_id,
+                ..
             } => {
                 assert_eq!(*status, code);
                 assert_eq!(*body_code, Some(i64::from(code)));
@@ -309,7 +310,11 @@ async fn moderation_is_its_own_outcome_never_retried_with_or_without_http_200() 
             err.to_string(),
             format!("refused by moderation (HTTP 403, moderation_error): {message}")
         );
-        assert_eq!(attempts(&server), 1, "{fault}: even when 403 is opted into retries");
+        assert_eq!(
+            attempts(&server),
+            1,
+            "{fault}: even when 403 is opted into retries"
+        );
     }
 }
 
@@ -349,7 +354,13 @@ async fn empty_data_is_no_images_not_retried() {
     let server = always(Fault::EmptyData).await;
     let err = fails(&client(&server), &server).await;
     assert!(
-        matches!(err, Error::NoImages { request_id: None, .. }),
+        matches!(
+            err,
+            Error::NoImages {
+                request_id: None,
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert_eq!(err.status(), Some(200));
@@ -365,7 +376,8 @@ async fn malformed_json_is_a_decode_error_with_the_body() {
         Error::Decode {
             status,
             reason,
-            body, ..
+            body,
+            ..
         } => {
             assert_eq!(*status, 200);
             assert_eq!(reason, "key must be a string at line 1 column 35");
@@ -423,7 +435,9 @@ async fn broken_connections_are_connection_errors_retried_only_when_opted_in() {
         let server = always(fault.clone()).await;
         let err = fails(&client(&server), &server).await;
         match &err {
-            Error::Connection { reason, .. } => assert!(reason.ends_with(cause), "{fault}: {reason}"),
+            Error::Connection { reason, .. } => {
+                assert!(reason.ends_with(cause), "{fault}: {reason}")
+            }
             other => panic!("{fault}: {other:?}"),
         }
         assert!(

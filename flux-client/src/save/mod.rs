@@ -66,7 +66,11 @@ pub(crate) struct Saved {
 /// Writes in-memory bytes (decoded base64) to `target`.
 pub(crate) async fn write_bytes(target: &Target, bytes: Vec<u8>) -> Result<Saved> {
     let format = ImageFormat::sniff(&bytes).ok_or_else(|| {
-        Error::decode(200, "`b64_json` is not a PNG, JPEG or WebP image", String::new())
+        Error::decode(
+            200,
+            "`b64_json` is not a PNG, JPEG or WebP image",
+            String::new(),
+        )
     })?;
     let mut part = Part::open(target).await?;
     part.write(&bytes).await?;
@@ -171,22 +175,21 @@ impl Part {
             source,
         };
         // Without clobbering first, to learn whether a file is replaced.
-        let replace = |temp: tempfile::NamedTempFile, path: PathBuf| match temp
-            .persist_noclobber(&path)
-        {
-            Ok(_) => Ok(Saved {
-                path,
-                replaced: false,
-            }),
-            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
-                e.file.persist(&path).map_err(|e| io(&path, e.error))?;
-                Ok(Saved {
+        let replace =
+            |temp: tempfile::NamedTempFile, path: PathBuf| match temp.persist_noclobber(&path) {
+                Ok(_) => Ok(Saved {
                     path,
-                    replaced: true,
-                })
-            }
-            Err(e) => Err(io(&path, e.error)),
-        };
+                    replaced: false,
+                }),
+                Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
+                    e.file.persist(&path).map_err(|e| io(&path, e.error))?;
+                    Ok(Saved {
+                        path,
+                        replaced: true,
+                    })
+                }
+                Err(e) => Err(io(&path, e.error)),
+            };
         match target {
             Target::Exact(path) => replace(temp, path.clone()),
             Target::Named { dir, stem } => {

@@ -102,7 +102,9 @@ impl DownloadPolicy {
         let exp = self
             .initial_backoff
             .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)));
-        let backoff = exp.min(self.max_backoff).mul_f64(0.5 + fastrand::f64() * 0.5);
+        let backoff = exp
+            .min(self.max_backoff)
+            .mul_f64(0.5 + fastrand::f64() * 0.5);
         match hint {
             Some(hint) if hint > self.max_backoff => None,
             Some(hint) => Some(hint.max(backoff)),

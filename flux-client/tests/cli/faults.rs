@@ -30,7 +30,10 @@ fn an_image_host_503_once_still_saves_the_image_with_one_generation() {
         times: 1,
     }]);
     let out = tempfile::tempdir().unwrap();
-    let output = run(mock.flux(&["generate", "a fox"]).arg("--out").arg(out.path()));
+    let output = run(mock
+        .flux(&["generate", "a fox"])
+        .arg("--out")
+        .arg(out.path()));
     assert_status(&output, 0);
     let path = stdout(&output).trim().to_owned();
     assert!(Path::new(&path).is_file(), "{path}");
@@ -54,7 +57,11 @@ fn a_local_disk_error_fails_the_line_without_a_second_generation_across_runs() {
             "run {run}: {}",
             stderr(&output)
         );
-        assert!(stderr(&output).contains("line-000001-1.png"), "{}", stderr(&output));
+        assert!(
+            stderr(&output).contains("line-000001-1.png"),
+            "{}",
+            stderr(&output)
+        );
         assert_eq!(mock.generations().len(), 1, "run {run}: paid once");
     }
     // The disk is fixed: the journal is used, still without paying again.
@@ -105,7 +112,10 @@ fn a_complete_last_manifest_line_that_is_not_a_record_exits_2_and_stays() {
         let output = batch(&mock, &input, &out);
         assert_status(&output, 2);
         assert!(stderr(&output).contains("line 2"), "{}", stderr(&output));
-        assert_eq!(std::fs::read_to_string(out.join("manifest.jsonl")).unwrap(), text);
+        assert_eq!(
+            std::fs::read_to_string(out.join("manifest.jsonl")).unwrap(),
+            text
+        );
         assert_eq!(mock.generations().len(), 0);
     }
 }
@@ -123,7 +133,11 @@ fn stdout_that_cannot_be_written_never_panics_and_leaves_no_image() {
         .output()
         .unwrap();
     assert_status(&output, 1);
-    assert!(stderr(&output).contains("standard output"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("standard output"),
+        "{}",
+        stderr(&output)
+    );
     assert_eq!(files_in(out.path()), Vec::<String>::new());
 
     // A closed pipe (`| head -0`): quiet, status 141, no image.
@@ -186,7 +200,9 @@ fn two_batches_on_one_directory_never_pay_for_a_line_twice() {
     std::fs::create_dir_all(&out).unwrap();
     // A `flux generate` still downloading into the same directory.
     std::fs::write(out.join(".flux-flux-1700000000-1-abcdef.part"), b"half").unwrap();
-    let lines: Vec<_> = (0..6).map(|i| json!({"prompt": format!("line {i}")})).collect();
+    let lines: Vec<_> = (0..6)
+        .map(|i| json!({"prompt": format!("line {i}")}))
+        .collect();
     let input = input(dir.path(), &lines);
     let start = |_| {
         mock.flux(&["batch", "--concurrency", "1"])
@@ -207,7 +223,11 @@ fn two_batches_on_one_directory_never_pay_for_a_line_twice() {
         let code = output.status.code();
         assert!(code == Some(0) || code == Some(2), "{}", stderr(output));
         if code == Some(2) {
-            assert!(stderr(output).contains("another `flux batch`"), "{}", stderr(output));
+            assert!(
+                stderr(output).contains("another `flux batch`"),
+                "{}",
+                stderr(output)
+            );
         }
     }
     assert_eq!(mock.generations().len(), 6, "each line paid for once");
@@ -219,7 +239,9 @@ fn a_refused_key_stops_the_whole_batch_at_once() {
     let mock = Mock::start();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let lines: Vec<_> = (0..5).map(|i| json!({"prompt": format!("line {i}")})).collect();
+    let lines: Vec<_> = (0..5)
+        .map(|i| json!({"prompt": format!("line {i}")}))
+        .collect();
     let input = input(dir.path(), &lines);
     let output = run(flux()
         .args(["batch", "--concurrency", "1"])
@@ -231,7 +253,9 @@ fn a_refused_key_stops_the_whole_batch_at_once() {
     assert_status(&output, 1);
     assert!(stderr(&output).contains("401"), "{}", stderr(&output));
     assert_eq!(
-        mock.server.requests_on(flux_client::mock::Listener::Api).len(),
+        mock.server
+            .requests_on(flux_client::mock::Listener::Api)
+            .len(),
         1,
         "one refused request, not one per line"
     );
@@ -246,14 +270,26 @@ fn verbose_shows_attempts_retry_waits_and_downloads_with_the_key_redacted() {
         retry_after: None,
     });
     let out = tempfile::tempdir().unwrap();
-    let output = run(mock.flux(&["-v", "generate", "a fox"]).arg("--out").arg(out.path()));
+    let output = run(mock
+        .flux(&["-v", "generate", "a fox"])
+        .arg("--out")
+        .arg(out.path()));
     assert_status(&output, 0);
     let err = stderr(&output);
-    for needle in ["attempt", "retrying", "wait_ms", "flux.download", "downloaded"] {
+    for needle in [
+        "attempt",
+        "retrying",
+        "wait_ms",
+        "flux.download",
+        "downloaded",
+    ] {
         assert!(err.contains(needle), "{needle} in {err}");
     }
     assert!(!err.contains(key), "{err}");
-    let quiet = run(mock.flux(&["generate", "a fox"]).arg("--out").arg(out.path()));
+    let quiet = run(mock
+        .flux(&["generate", "a fox"])
+        .arg("--out")
+        .arg(out.path()));
     assert_eq!(stderr(&quiet), "", "nothing without -v or RUST_LOG");
 }
 
@@ -291,8 +327,14 @@ fn server_text_is_cleaned_and_an_echoed_key_redacted() {
         .arg(&out));
     assert_status(&output, 1);
     let err = stderr(&output);
-    assert!(err.contains("invalid key [redacted][2J try again"), "{err:?}");
-    assert!(!err.contains(key) && !err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    assert!(
+        err.contains("invalid key [redacted][2J try again"),
+        "{err:?}"
+    );
+    assert!(
+        !err.contains(key) && !err.contains('\u{1b}') && !err.contains('\u{7}'),
+        "{err:?}"
+    );
 
     let input = input(dir.path(), &[json!({"prompt": "a fox"})]);
     let output = run(flux()

@@ -7,4 +7,5 @@ mod faults;
 mod generate;
 mod help;
 mod mock;
+mod mock_memory;
 mod support;

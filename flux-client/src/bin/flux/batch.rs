@@ -434,4 +434,3 @@ fn image_records(images: &Images, paths: &[PathBuf]) -> Vec<ImageRecord> {
         })
         .collect()
 }
-

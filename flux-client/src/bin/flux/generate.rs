@@ -119,7 +119,12 @@ fn check_out(dir: &Path) -> Result<(), Failure> {
 /// have no URL to print, and dropping them would drop paid images.
 async fn save(args: &GenerateArgs, images: &Images) -> Result<Vec<Option<PathBuf>>, Failure> {
     if !args.no_download {
-        return Ok(images.save_all_in(&args.out).await?.into_iter().map(Some).collect());
+        return Ok(images
+            .save_all_in(&args.out)
+            .await?
+            .into_iter()
+            .map(Some)
+            .collect());
     }
     let mut paths = Vec::with_capacity(images.len());
     // Removes what this loop saved if it fails or is dropped (Ctrl-C) before the end.
@@ -161,7 +166,11 @@ impl Drop for Saved {
 }
 
 /// What stdout gets: the paths (or URLs), one per line, or the `--json` object.
-fn render(args: &GenerateArgs, images: &Images, paths: &[Option<PathBuf>]) -> Result<String, Failure> {
+fn render(
+    args: &GenerateArgs,
+    images: &Images,
+    paths: &[Option<PathBuf>],
+) -> Result<String, Failure> {
     if args.json {
         let output = Output {
             created: images.created(),

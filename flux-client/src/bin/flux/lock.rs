@@ -8,7 +8,6 @@ use fs4::fs_std::FileExt;
 
 use crate::exit::Failure;
 
-
 /// Held while the batch runs; the operating system releases it when the process ends, however
 /// it ends (so a killed batch never leaves a stale lock).
 #[derive(Debug)]
@@ -55,7 +54,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let first = DirLock::acquire(dir.path()).unwrap();
         let err = DirLock::acquire(dir.path()).unwrap_err();
-        assert!(err.message.contains("another `flux batch`"), "{}", err.message);
+        assert!(
+            err.message.contains("another `flux batch`"),
+            "{}",
+            err.message
+        );
         assert_eq!(err.status, crate::exit::Status::Invalid);
         drop(first);
         DirLock::acquire(dir.path()).unwrap();

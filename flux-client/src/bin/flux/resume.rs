@@ -76,7 +76,11 @@ mod tests {
             complete_on_disk(dir.path(), 3, 1),
             Some(vec![dir.path().join("line-000003-1.png")])
         );
-        assert_eq!(complete_on_disk(dir.path(), 3, 2), None, "the second is missing");
+        assert_eq!(
+            complete_on_disk(dir.path(), 3, 2),
+            None,
+            "the second is missing"
+        );
         std::fs::write(dir.path().join("line-000004-1.png"), b"<html>").unwrap();
         assert_eq!(complete_on_disk(dir.path(), 4, 1), None, "not an image");
     }
@@ -84,7 +88,11 @@ mod tests {
     #[test]
     fn only_the_batch_s_own_temporary_files_are_removed() {
         let dir = tempfile::tempdir().unwrap();
-        for name in [".flux-line-000001-1-abc.part", ".flux-flux-17-1-xyz.part", "keep.png"] {
+        for name in [
+            ".flux-line-000001-1-abc.part",
+            ".flux-flux-17-1-xyz.part",
+            "keep.png",
+        ] {
             std::fs::write(dir.path().join(name), b"x").unwrap();
         }
         remove_own_parts(dir.path());

@@ -241,7 +241,7 @@ impl Image {
         self.created
     }
 
-    /// Where the image host serves the image.
+    /// Where the image host serves the image (or a `data:` URL, which is decoded, not fetched).
     pub fn url(&self) -> Option<&str> {
         self.url.as_deref()
     }
@@ -257,7 +257,8 @@ impl Image {
     }
 
     /// The image's bytes: the base64 data decoded, or the URL downloaded (without the API key,
-    /// within the client's download size cap).
+    /// within the client's download size cap, retried per its
+    /// [`DownloadPolicy`](crate::DownloadPolicy)).
     pub async fn bytes(&self) -> Result<Vec<u8>> {
         match (&self.b64_json, &self.url) {
             (Some(data), _) => decode_b64(data),

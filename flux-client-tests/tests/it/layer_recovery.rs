@@ -190,6 +190,30 @@ async fn a_refused_connection_keeps_its_cause() {
 }
 
 #[tokio::test]
+async fn a_refused_image_connection_keeps_its_cause() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let api = ScriptedServer::start().await;
+    api.push(images_reply(&[format!("http://127.0.0.1:{port}/a.png")]));
+    let images = client_for(&api).generate("fox").send().await.unwrap();
+    let err = images.first().bytes().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Download { status: None, .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .to_lowercase()
+            .contains("connection refused"),
+        "{err}"
+    );
+    assert!(std::error::Error::source(&err).is_some());
+    assert!(err.is_retryable(), "retried, then reported");
+}
+
+#[tokio::test]
 async fn data_urls_are_decoded_without_any_download() {
     let data = base64::engine::general_purpose::STANDARD.encode(PNG);
     let api = ScriptedServer::start().await;

@@ -74,4 +74,13 @@ async fn a_refused_certificate_is_not_retried() {
         "{err:?}"
     );
     assert_eq!(server.connections_accepted(), 1, "one handshake, no retry");
+    assert_eq!(
+        err.connection_failure(),
+        Some(flux_client::ConnectionFailure::Certificate)
+    );
+    assert!(!err.is_retryable());
+    assert!(
+        std::error::Error::source(&err).is_some(),
+        "the cause is kept"
+    );
 }

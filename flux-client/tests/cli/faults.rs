@@ -349,3 +349,23 @@ fn server_text_is_cleaned_and_an_echoed_key_redacted() {
     assert!(manifest.contains("[redacted]"), "{manifest}");
     assert!(!manifest.contains(key), "{manifest}");
 }
+
+#[test]
+fn no_download_saves_base64_images_instead_of_printing_an_empty_line() {
+    use base64::Engine;
+    let png = b"\x89PNG\r\n\x1a\n-a-paid-image-";
+    let data = base64::engine::general_purpose::STANDARD.encode(png);
+    let body = json!({"created": 1_700_000_000, "data": [{"url": "", "b64_json": data}]});
+    let base = echoing_api(200, body.to_string());
+    let out = tempfile::tempdir().unwrap();
+    let output = run(flux()
+        .args(["generate", "a fox", "--no-download", "--base-url", &base])
+        .args(["--api-key", "sk-test-key-0000"])
+        .arg("--out")
+        .arg(out.path()));
+    assert_status(&output, 0);
+    let path = stdout(&output).trim().to_owned();
+    assert!(!path.is_empty(), "never an empty line");
+    assert_eq!(std::fs::read(&path).unwrap(), png);
+    assert!(stderr(&output).contains("base64"), "{}", stderr(&output));
+}

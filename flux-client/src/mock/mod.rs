@@ -244,7 +244,7 @@ impl MockServer {
 
     /// How many recent requests and images a server keeps unless told otherwise
     /// ([`MockServerBuilder::history`]).
-    pub const DEFAULT_HISTORY: usize = 4096;
+    pub const DEFAULT_HISTORY: usize = 1024;
 
     /// The request header that selects faults for one request: a comma-separated list of
     /// faults in their textual form, such as `delay;ms=200, status;code=503` (see [`Fault`]).

@@ -162,6 +162,11 @@ pub struct MockArgs {
     /// A fault applied to every request (repeatable), e.g. 'delay;ms=2000', 'status;code=503'.
     #[arg(long, value_name = "FAULT", value_parser = parse_fault)]
     pub fault: Vec<Fault>,
+
+    /// How many recent requests the mock records and images it keeps; older image URLs answer
+    /// 404, so memory stays flat however long it runs.
+    #[arg(long, value_name = "N", default_value_t = flux_client::mock::MockServer::DEFAULT_HISTORY)]
+    pub history: usize,
 }
 
 /// Where and how to reach the API.

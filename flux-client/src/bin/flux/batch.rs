@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use flux_client::{Error, FluxClient, Images};
 use futures_util::StreamExt;
 use indicatif::ProgressBar;
-use serde_json::json;
 
 use crate::args::{BatchArgs, RequestFields};
 use crate::connect::Connection;
@@ -308,7 +307,7 @@ async fn attempt(context: &Context, job: &Job) -> Result<(i64, Vec<ImageRecord>)
     request.body()?;
 
     if let Some(journal) = &job.journal {
-        match from_journal(&context.client, journal) {
+        match crate::resume::from_journal(&context.client, journal) {
             Ok(images) => match save(context, job, &images).await {
                 Ok(saved) => return Ok(saved),
                 Err(error) if crate::resume::expired(&error) => {
@@ -389,22 +388,6 @@ async fn save_unjournaled(
         "{}; line {} was generated and {kept}",
         failure.message, job.line
     ))
-}
-
-fn from_journal(client: &FluxClient, record: &crate::manifest::Record) -> Result<Images, Error> {
-    let data: Vec<_> = record
-        .images
-        .iter()
-        .flatten()
-        .map(|image| json!({"url": image.url, "revised_prompt": image.revised_prompt}))
-        .collect();
-    let response =
-        serde_json::from_value(json!({"created": record.created.unwrap_or(0), "data": data}))
-            .map_err(|e| Error::InvalidRequest {
-                field: "journal",
-                reason: e.to_string(),
-            })?;
-    client.images_from_response(response)
 }
 
 /// Saves every image of a line, or none (the library removes those saved when one fails).

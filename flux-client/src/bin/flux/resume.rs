@@ -4,7 +4,8 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use flux_client::{Error, ImageFormat};
+use flux_client::{Error, FluxClient, ImageFormat, Images};
+use serde_json::json;
 
 /// The stem of image `index` (from 0) of `line`: `line-000007-1`. The line number is padded to
 /// a fixed width, not one taken from the input's length: a resumed line must get the name it
@@ -61,6 +62,26 @@ pub fn remove_own_parts(dir: &Path) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
+}
+
+/// The images of a journal (`generated`) record, to download without paying again.
+pub fn from_journal(
+    client: &FluxClient,
+    record: &crate::manifest::Record,
+) -> Result<Images, Error> {
+    let data: Vec<_> = record
+        .images
+        .iter()
+        .flatten()
+        .map(|image| json!({"url": image.url, "revised_prompt": image.revised_prompt}))
+        .collect();
+    let response =
+        serde_json::from_value(json!({"created": record.created.unwrap_or(0), "data": data}))
+            .map_err(|e| Error::InvalidRequest {
+                field: "journal",
+                reason: e.to_string(),
+            })?;
+    client.images_from_response(response)
 }
 
 #[cfg(test)]

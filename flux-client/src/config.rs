@@ -20,9 +20,8 @@ pub const DEFAULT_BASE_URL: &str = "https://image.onerouter.pro";
 pub const DEFAULT_MODEL: &str = "flux-pro-v1.1-ultra-text-to-image";
 /// Largest image download accepted by default (64 MiB).
 pub const DEFAULT_MAX_DOWNLOAD_BYTES: u64 = 64 * 1024 * 1024;
-/// The default cap on an API answer's size: 256 MiB, room for several base64 images of the
-/// largest size (a 4-megapixel PNG is about 25 MiB as base64) while a runaway answer cannot
-/// take the machine's memory.
+/// Largest API answer read by default (256 MiB): room for many base64 images of the largest
+/// size in one answer, while a runaway answer cannot exhaust memory.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// How the key is written in the `Authorization` header.
@@ -178,8 +177,7 @@ impl Config {
     pub fn max_download_bytes(&self) -> u64 {
         self.max_download_bytes
     }
-    /// The largest API answer read, in bytes (see
-    /// [`FluxClientBuilder::max_response_bytes`](crate::FluxClientBuilder::max_response_bytes)).
+    /// The largest API answer read, in bytes.
     pub fn max_response_bytes(&self) -> u64 {
         self.max_response_bytes
     }

@@ -308,14 +308,6 @@ impl Error {
         }
     }
 
-    pub(crate) fn connection(reason: impl Into<String>, kind: ConnectionFailure) -> Self {
-        Error::Connection {
-            reason: reason.into(),
-            kind,
-            source: None,
-        }
-    }
-
     pub(crate) fn timeout(elapsed: Duration) -> Self {
         Error::Timeout { elapsed }
     }

@@ -17,9 +17,10 @@ async fn images_with(server: &MockServer, fault: Fault, n: u32) -> Images {
     server.push_fault(fault);
     builder(server)
         .max_download_bytes(CAP)
+        // Shorter than the 5 s image delay; the generation keeps the default timeout.
         .download_policy(
             crate::layer_common::fast_downloads()
-                .timeout(Duration::from_millis(500))
+                .timeout(Duration::from_secs(2))
                 .max_retries(0),
         )
         .build()

@@ -206,7 +206,9 @@ pub(crate) async fn handle(
             let url = shared.images.publish(
                 &shared.image_base_url,
                 StoredImage {
-                    png: Bytes::from(png),
+                    // Copied to its length: the encoder's buffer is several times larger, and
+                    // the store keeps `history` images.
+                    png: Bytes::copy_from_slice(&png),
                     mode: mode.clone(),
                 },
             );

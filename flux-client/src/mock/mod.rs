@@ -444,7 +444,7 @@ impl Shared {
             method: parts.method.clone(),
             path: parts.uri.path().to_owned(),
             query: parts.uri.query().map(str::to_owned),
-            headers: parts.headers.clone(),
+            headers: recording::owned_headers(&parts.headers),
             body: body.to_vec(),
         });
         if too_large {

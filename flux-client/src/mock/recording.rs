@@ -46,6 +46,20 @@ impl RecordedRequest {
     }
 }
 
+/// A copy of `headers` that owns its bytes. hyper's parsed values are views into the
+/// connection's read buffer: a plain clone would keep that whole buffer (kilobytes) alive per
+/// recorded request.
+pub(crate) fn owned_headers(headers: &http::HeaderMap) -> http::HeaderMap {
+    let mut owned = http::HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let name = http::HeaderName::from_bytes(name.as_str().as_bytes()).unwrap_or(name.clone());
+        let mut copy = http::HeaderValue::from_bytes(value.as_bytes()).unwrap_or(value.clone());
+        copy.set_sensitive(value.is_sensitive());
+        owned.append(name, copy);
+    }
+    owned
+}
+
 /// The most recent requests, at most `limit` of them: a long-running mock's memory stays flat.
 pub(crate) struct Recorder {
     limit: usize,

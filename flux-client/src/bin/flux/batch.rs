@@ -45,9 +45,10 @@ pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
     tokio::fs::create_dir_all(&args.out)
         .await
         .map_err(|e| Failure::failed(format!("cannot create {}: {e}", args.out.display())))?;
-    // Held until the batch ends: a second batch on this directory would pay for its lines again.
-    let _lock = crate::lock::DirLock::acquire(&args.out)?;
-    let (manifest, history) = Manifest::open(&args.out)?;
+    // Held until the batch ends (the manifest keeps it): a second batch on this directory would
+    // pay for its lines again.
+    let lock = crate::lock::DirLock::acquire(&args.out)?;
+    let (manifest, history) = Manifest::open(&args.out, lock)?;
     let lines: Vec<(usize, &str)> = text
         .lines()
         .enumerate()

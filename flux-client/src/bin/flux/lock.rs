@@ -8,11 +8,13 @@ use fs4::fs_std::FileExt;
 
 use crate::exit::Failure;
 
-/// Held while the batch runs; the operating system releases it when the process ends, however
-/// it ends (so a killed batch never leaves a stale lock).
+/// The locked manifest, handed to [`Manifest::open`](crate::manifest::Manifest::open), which
+/// reads and appends through this same handle (on Windows a locked file refuses writes through
+/// any other) and keeps it while the batch runs. The operating system releases the lock when
+/// the process ends, however it ends, so a killed batch never leaves a stale lock.
 #[derive(Debug)]
 pub struct DirLock {
-    _file: File,
+    file: File,
 }
 
 impl DirLock {
@@ -25,12 +27,13 @@ impl DirLock {
     pub fn acquire(dir: &Path) -> Result<Self, Failure> {
         let path = dir.join(crate::manifest::FILE_NAME);
         let file = OpenOptions::new()
-            .create(true)
+            .read(true)
             .append(true)
+            .create(true)
             .open(&path)
             .map_err(|e| Failure::failed(format!("cannot open {}: {e}", path.display())))?;
         match FileExt::try_lock_exclusive(&file) {
-            Ok(true) => Ok(Self { _file: file }),
+            Ok(true) => Ok(Self { file }),
             Ok(false) => Err(Failure::invalid(format!(
                 "another `flux batch` is running on {} (it holds {}); wait for it to finish \
                  or use another --out",
@@ -42,6 +45,11 @@ impl DirLock {
                 path.display()
             ))),
         }
+    }
+
+    /// The locked manifest file, read and appended to by its one owner.
+    pub fn into_file(self) -> File {
+        self.file
     }
 }
 

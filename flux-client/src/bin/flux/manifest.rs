@@ -6,7 +6,7 @@
 //! again. Any other line that is not a record, the last one included, stops the batch.
 
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::exit::Failure;
+use crate::lock::DirLock;
 
 pub const FILE_NAME: &str = "manifest.jsonl";
 
@@ -169,18 +170,15 @@ pub struct Manifest {
 }
 
 impl Manifest {
-    /// Opens (or creates) `dir/manifest.jsonl` and reads its history. A torn last line (a crash
-    /// while writing) is removed; any other line that is not a record is an error.
-    pub fn open(dir: &Path) -> Result<(Self, History), Failure> {
+    /// Reads the history of the manifest `lock` holds (`dir/manifest.jsonl`, opened and locked
+    /// by [`DirLock::acquire`]; the manifest keeps it, and so the lock, while it lives). A torn
+    /// last line (a crash while writing) is removed; any other line that is not a record is an
+    /// error.
+    pub fn open(dir: &Path, lock: DirLock) -> Result<(Self, History), Failure> {
         let path = dir.join(FILE_NAME);
         let io =
             |e: std::io::Error| Failure::failed(format!("cannot open {}: {e}", path.display()));
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(&path)
-            .map_err(io)?;
+        let mut file = lock.into_file();
         // The directory entry of a new manifest, durable like the records synced into it.
         sync_dir(dir).map_err(io)?;
         let mut text = Vec::new();

@@ -5,7 +5,26 @@ use std::time::Duration;
 
 /// Everything that can go wrong when configuring the client, generating images or saving them.
 ///
-/// `Display` is one line and never contains the API key.
+/// `Display` is one line and never contains the API key. A program decides what to do with
+/// the methods rather than with status tables: [`status`](Self::status),
+/// [`request_id`](Self::request_id), [`retry_after`](Self::retry_after),
+/// [`is_retryable`](Self::is_retryable), [`is_timeout`](Self::is_timeout),
+/// [`is_moderation`](Self::is_moderation), [`is_quota_exhausted`](Self::is_quota_exhausted),
+/// [`is_account_error`](Self::is_account_error),
+/// [`is_rejected_request`](Self::is_rejected_request) and
+/// [`connection_failure`](Self::connection_failure); causes stay reachable through
+/// [`source`](std::error::Error::source).
+///
+/// ```
+/// # async fn demo(client: flux_client::FluxClient) {
+/// match client.generate("a red fox").send().await {
+///     Ok(images) => println!("{} images", images.len()),
+///     Err(err) if err.is_moderation() => eprintln!("refused: change the prompt"),
+///     Err(err) if err.is_retryable() => eprintln!("try again later ({:?})", err.retry_after()),
+///     Err(err) => eprintln!("{err} (request id {:?})", err.request_id()),
+/// }
+/// # }
+/// ```
 ///
 /// ```
 /// let err = flux_client::FluxClient::builder().api_key("").build().unwrap_err();

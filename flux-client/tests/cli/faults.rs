@@ -369,3 +369,23 @@ fn no_download_saves_base64_images_instead_of_printing_an_empty_line() {
     assert_eq!(std::fs::read(&path).unwrap(), png);
     assert!(stderr(&output).contains("base64"), "{}", stderr(&output));
 }
+
+#[test]
+fn a_journaled_line_whose_image_host_answers_html_keeps_its_journal_and_is_not_paid_again() {
+    let mock = Mock::start();
+    let host = echoing_api(200, "<html>a captive portal</html>".to_owned());
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let request = json!({"prompt": "paid for"});
+    let input = input(dir.path(), std::slice::from_ref(&request));
+    let record = json!({"line": 1, "status": "generated", "request": request, "created": 1,
+        "images": [{"url": format!("{host}/images/0.png"), "revised_prompt": null}]});
+    std::fs::write(out.join("manifest.jsonl"), format!("{record}\n")).unwrap();
+    for _ in 0..2 {
+        let output = batch(&mock, &input, &out);
+        assert_status(&output, 3);
+        assert!(stderr(&output).contains("not a PNG"), "{}", stderr(&output));
+    }
+    assert_eq!(mock.generations().len(), 0, "never generated again");
+}

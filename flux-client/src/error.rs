@@ -258,9 +258,16 @@ impl Error {
             Error::Timeout { .. } | Error::NoImages { .. } => true,
             Error::RateLimited { .. } => !self.is_quota_exhausted(),
             Error::Api { status, .. } => transient_status(*status),
-            Error::Download { status, source, .. } => match status {
+            Error::Download {
+                status,
+                source,
+                reason,
+                ..
+            } => match status {
                 Some(status) => transient_status(*status),
-                None => source.is_some(),
+                // A transport failure (it has a cause) or a timeout; not a body that is no
+                // image or is over the cap.
+                None => source.is_some() || reason == TIMED_OUT,
             },
             _ => false,
         }

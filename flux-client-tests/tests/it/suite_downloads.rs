@@ -111,6 +111,7 @@ async fn a_slow_image_host_is_a_download_timeout() {
         "{err:?}"
     );
     assert_eq!(err.to_string(), "download from 127.0.0.1 failed: timed out");
+    assert!(err.is_timeout() && err.is_retryable(), "{err:?}");
 }
 
 #[tokio::test]

@@ -3,7 +3,9 @@
 
 mod batch;
 mod exit_status;
+mod faults;
 mod generate;
 mod help;
 mod mock;
+mod mock_memory;
 mod support;

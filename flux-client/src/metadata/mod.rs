@@ -167,6 +167,18 @@ impl ImageMetadata {
     }
 }
 
+/// `image` with `metadata` embedded, or as it is when that cannot be done (a damaged or unusual
+/// file; a warning is logged): a paid image is never dropped for its metadata.
+pub(crate) fn embed_or_keep(metadata: &ImageMetadata, image: Vec<u8>) -> Vec<u8> {
+    match metadata.embed(&image) {
+        Ok(tagged) => tagged,
+        Err(reason) => {
+            tracing::warn!(%reason, "the image is saved without its metadata");
+            image
+        }
+    }
+}
+
 /// A JSON value as a person writes it: strings without quotes.
 fn plain(value: &Value) -> String {
     match value {

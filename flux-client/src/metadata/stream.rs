@@ -3,6 +3,9 @@
 //! `SOI` and `APPn` segments) are held, the chunks or segment are inserted there (encoded by
 //! `img-parts`), and the rest passes through untouched. A WebP file needs its RIFF size and
 //! header rewritten, so it is held whole and embedded at the end (the API sends PNG or JPEG).
+//!
+//! A paid image is never dropped for its metadata: when there is no place for it (a damaged or
+//! unusual file), the bytes are written as received and [`Inserter::skipped`] says why.
 
 use std::borrow::Cow;
 
@@ -33,8 +36,10 @@ enum Split {
 pub(crate) struct Inserter<'m> {
     metadata: &'m ImageMetadata,
     held: Vec<u8>,
-    inserted: bool,
+    /// Inserted, or given up: the rest passes through.
+    passing: bool,
     whole: bool,
+    skipped: Option<Error>,
 }
 
 impl<'m> Inserter<'m> {
@@ -42,51 +47,75 @@ impl<'m> Inserter<'m> {
         Self {
             metadata,
             held: Vec::new(),
-            inserted: false,
+            passing: false,
             whole: false,
+            skipped: None,
         }
     }
 
     /// The bytes to write for `chunk` (possibly none yet, possibly more than `chunk`).
-    pub(crate) fn push<'a>(&mut self, chunk: &'a [u8]) -> Result<Cow<'a, [u8]>> {
-        if self.inserted {
-            return Ok(Cow::Borrowed(chunk));
+    pub(crate) fn push<'a>(&mut self, chunk: &'a [u8]) -> Cow<'a, [u8]> {
+        if self.passing {
+            return Cow::Borrowed(chunk);
         }
         self.held.extend_from_slice(chunk);
         if self.whole {
-            return Ok(Cow::Borrowed(&[]));
+            return Cow::Borrowed(&[]);
         }
         match split(&self.held) {
-            Split::At(at) => {
-                let insert = self.insert()?;
-                let mut out = Vec::with_capacity(self.held.len() + insert.len());
-                out.extend_from_slice(&self.held[..at]);
-                out.extend_from_slice(&insert);
-                out.extend_from_slice(&self.held[at..]);
-                self.held = Vec::new();
-                self.inserted = true;
-                Ok(Cow::Owned(out))
-            }
+            Split::At(at) => match self.insert() {
+                Ok(insert) => {
+                    let mut out = Vec::with_capacity(self.held.len() + insert.len());
+                    out.extend_from_slice(&self.held[..at]);
+                    out.extend_from_slice(&insert);
+                    out.extend_from_slice(&self.held[at..]);
+                    self.held = Vec::new();
+                    self.passing = true;
+                    Cow::Owned(out)
+                }
+                Err(error) => Cow::Owned(self.give_up(error)),
+            },
             Split::Whole => {
                 self.whole = true;
-                Ok(Cow::Borrowed(&[]))
+                Cow::Borrowed(&[])
             }
-            Split::NeedMore if self.held.len() > HEAD_LIMIT => Err(Error::Metadata {
-                reason: format!(
-                    "no place for the metadata in the image's first {HEAD_LIMIT} bytes"
-                ),
-            }),
-            Split::NeedMore => Ok(Cow::Borrowed(&[])),
+            Split::NeedMore if self.held.len() > HEAD_LIMIT => {
+                Cow::Owned(self.give_up(Error::Metadata {
+                    reason: format!(
+                        "no place for the metadata in the image's first {HEAD_LIMIT} bytes"
+                    ),
+                }))
+            }
+            Split::NeedMore => Cow::Borrowed(&[]),
         }
     }
 
-    /// The bytes still to write at the end of the image: the whole image, embedded, when it was
-    /// held whole (or ended before the insertion point).
-    pub(crate) fn finish(self) -> Result<Vec<u8>> {
-        if self.inserted {
-            return Ok(Vec::new());
+    /// The bytes still to write at the end of the image: the whole image, embedded (or as
+    /// received, when it cannot be), when it was held whole or ended before the insertion point.
+    pub(crate) fn finish(&mut self) -> Vec<u8> {
+        if self.passing {
+            return Vec::new();
         }
-        self.metadata.embed(&self.held)
+        match self.metadata.embed(&self.held) {
+            Ok(bytes) => {
+                self.held = Vec::new();
+                self.passing = true;
+                bytes
+            }
+            Err(error) => self.give_up(error),
+        }
+    }
+
+    /// Why the metadata was not embedded, when it was not (the image is written as received).
+    pub(crate) fn skipped(&self) -> Option<&Error> {
+        self.skipped.as_ref()
+    }
+
+    /// Gives up embedding: the held bytes are written as they came, and so is the rest.
+    fn give_up(&mut self, reason: Error) -> Vec<u8> {
+        self.skipped = Some(reason);
+        self.passing = true;
+        std::mem::take(&mut self.held)
     }
 
     /// The encoded chunks (PNG) or segment (JPEG) to insert.
@@ -164,9 +193,10 @@ mod tests {
         let mut inserter = Inserter::new(&metadata);
         let mut out = Vec::new();
         for chunk in image.chunks(piece) {
-            out.extend_from_slice(&inserter.push(chunk).unwrap());
+            out.extend_from_slice(&inserter.push(chunk));
         }
-        out.extend(inserter.finish().unwrap());
+        out.extend(inserter.finish());
+        assert!(inserter.skipped().is_none());
         out
     }
 
@@ -201,18 +231,27 @@ mod tests {
         let metadata = metadata();
         let mut inserter = Inserter::new(&metadata);
         let head = &png()[..PNG_HEAD];
-        let out = inserter.push(head).unwrap();
+        let out = inserter.push(head);
         assert!(out.len() > PNG_HEAD, "inserted as soon as IHDR is in");
         let chunk = vec![0u8; 1 << 16];
-        assert!(matches!(inserter.push(&chunk).unwrap(), Cow::Borrowed(_)));
+        assert!(matches!(inserter.push(&chunk), Cow::Borrowed(_)));
         assert!(inserter.held.is_empty());
     }
 
     #[test]
-    fn a_truncated_image_is_refused_at_the_end() {
+    fn an_image_without_a_place_for_metadata_is_written_as_received() {
         let metadata = metadata();
+        // A PNG cut short: held, then given back whole at the end.
         let mut inserter = Inserter::new(&metadata);
-        assert!(inserter.push(&png()[..20]).unwrap().is_empty());
-        assert!(matches!(inserter.finish(), Err(Error::Metadata { .. })));
+        assert!(inserter.push(&png()[..20]).is_empty());
+        assert_eq!(inserter.finish(), &png()[..20]);
+        assert!(matches!(inserter.skipped(), Some(Error::Metadata { .. })));
+        // A PNG signature without IHDR (a damaged file): held whole, given back unchanged.
+        let odd = b"\x89PNG\r\n\x1a\n-not-a-real-png-".to_vec();
+        let mut inserter = Inserter::new(&metadata);
+        let mut out = inserter.push(&odd).into_owned();
+        out.extend(inserter.finish());
+        assert_eq!(out, odd);
+        assert!(inserter.skipped().is_some());
     }
 }

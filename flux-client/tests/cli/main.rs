@@ -3,9 +3,11 @@
 
 mod batch;
 mod exit_status;
+mod faults;
 mod gallery;
 mod generate;
 mod help;
 mod mock;
+mod mock_memory;
 mod reproduce;
 mod support;

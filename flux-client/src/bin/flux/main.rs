@@ -10,10 +10,14 @@ mod extras;
 mod gallery;
 mod generate;
 mod inspect;
+mod lock;
+mod logging;
 mod manifest;
 mod mock;
+mod output;
 mod progress;
 mod repro;
+mod resume;
 mod seed;
 
 use std::process::ExitCode;
@@ -28,6 +32,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return exit::clap_error(&error),
     };
+    logging::init(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

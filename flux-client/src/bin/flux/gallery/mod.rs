@@ -66,6 +66,7 @@ impl Gallery {
     /// A gallery of the non-blank input `lines` (number, text), with what `records` (the
     /// manifest so far) say about them; every page is written.
     pub fn open(dir: &Path, lines: &[(usize, &str)], records: &[Record]) -> Result<Self, String> {
+        remove_leftovers(dir);
         let mut pages = Pages {
             lines: Vec::new(),
             page_of: HashMap::new(),
@@ -133,9 +134,25 @@ impl Gallery {
     }
 }
 
+/// Temporary pages a killed run left (the batch holds DIR's lock, so none is being written).
+fn remove_leftovers(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(TEMP_PREFIX) && name.ends_with(".part") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+const TEMP_PREFIX: &str = ".flux-gallery-";
+
 fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".flux-gallery-").suffix(".part");
+    builder.prefix(TEMP_PREFIX).suffix(".part");
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
     let mut temp = builder.tempfile_in(dir)?;

@@ -8,6 +8,8 @@
 //! - [`GenerateRequest`] — a typed setter for every field, checked before anything is sent;
 //! - [`Images`] / [`Image`] — the results, with [`Image::bytes`], [`Image::save_in`] and
 //!   [`Image::save_to`] (streamed to a temporary file, then renamed; extension from the bytes);
+//! - [`ImageMetadata`] — the request embedded in saved images, opt-in with
+//!   [`Images::with_metadata`] (no pixel re-encoding), read back with [`ImageMetadata::read_file`];
 //! - [`Error`] — one error type for all of it. Nothing ever prints the API key, and image
 //!   downloads never carry it.
 //!

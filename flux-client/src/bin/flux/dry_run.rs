@@ -61,22 +61,22 @@ pub fn print(
     as_json: bool,
 ) -> Result<(), Failure> {
     let curl = curl(client, body)?;
-    if as_json {
+    let text = if as_json {
         let mut object = json!({"request": body, "curl": curl});
         if let Some(line) = line {
             object["line"] = json!(line);
         }
-        println!("{object}");
+        format!("{object}\n")
     } else {
-        if let Some(line) = line {
-            println!("# line {line}");
-        }
         let pretty = serde_json::to_string_pretty(body)
             .map_err(|e| Failure::failed(format!("cannot write the body as JSON: {e}")))?;
-        println!("{pretty}");
-        println!("{curl}");
-    }
-    Ok(())
+        let header = line
+            .map(|line| format!("# line {line}\n"))
+            .unwrap_or_default();
+        format!("{header}{pretty}\n{curl}\n")
+    };
+    // Through the command's one stdout writer: a closed pipe ends quietly.
+    crate::output::print(&text)
 }
 
 /// `flux batch --dry-run`: every line's request, or why it is invalid. Exit 2 when a line is.
@@ -95,7 +95,10 @@ pub fn batch(text: &str, connection: &ConnectionArgs) -> Result<Status, Failure>
             Ok(body) => print(&client, &body, Some(number), true)?,
             Err(message) => {
                 invalid += 1;
-                eprintln!("flux: line {number}: invalid input: {message}");
+                crate::output::eprint_line(&format!(
+                    "flux: line {number}: invalid input: {}",
+                    crate::output::clean(&message)
+                ));
             }
         }
     }

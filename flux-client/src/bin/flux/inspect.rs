@@ -7,6 +7,7 @@ use flux_client::ImageMetadata;
 use serde_json::{Value, json};
 
 use crate::exit::{Failure, Status};
+use crate::output::{clean, print};
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
@@ -34,6 +35,7 @@ pub fn run(args: InspectArgs) -> Result<Status, Failure> {
             )),
         }
     }
+    let mut text = String::new();
     if args.json {
         let list: Vec<Value> = found
             .iter()
@@ -48,25 +50,30 @@ pub fn run(args: InspectArgs) -> Result<Status, Failure> {
                 })
             })
             .collect();
-        println!("{}", Value::Array(list));
+        text = format!("{}\n", Value::Array(list));
     } else {
+        // Text from a file is shown without its control characters (escape sequences).
         for (index, (file, metadata)) in found.iter().enumerate() {
             if index > 0 {
-                println!();
+                text.push('\n');
             }
-            println!("{}:", file.display());
+            text.push_str(&format!("{}:\n", file.display()));
             for line in metadata.parameters().lines() {
-                println!("  {line}");
+                text.push_str(&format!("  {}\n", clean(line)));
             }
-            println!("  request: {}", metadata.request);
+            text.push_str(&format!(
+                "  request: {}\n",
+                clean(&metadata.request.to_string())
+            ));
         }
     }
+    print(&text)?;
     if missing.is_empty() {
         return Ok(Status::Ok);
     }
     let last = missing.pop().unwrap_or_default();
     for message in missing {
-        eprintln!("flux: {message}");
+        crate::output::eprint_line(&format!("flux: {}", clean(&message)));
     }
-    Err(Failure::invalid(last))
+    Err(Failure::invalid(clean(&last)))
 }

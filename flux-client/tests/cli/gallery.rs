@@ -117,6 +117,10 @@ fn chromium_shows_every_image_prompt_and_failed_line_of_a_batch() {
         "the gallery has no script of its own"
     );
     assert!(!html.contains("<img src=x"), "a prompt's markup stays text");
+    assert!(
+        !html.contains("http://") && !html.contains("https://") && !html.contains("src=\"//"),
+        "no network resource: {html}"
+    );
     let page = out.join("check.html");
     std::fs::write(&page, html.replace("</body>", &format!("{CHECK}</body>"))).unwrap();
 

@@ -37,6 +37,8 @@ pub mod enums;
 pub mod generate;
 pub mod perf;
 pub mod pointer;
+pub mod prose;
+pub mod surface;
 mod walk;
 
 use std::fmt;

@@ -78,8 +78,29 @@ impl FluxClient {
 
     /// Starts an image generation for `prompt`; set options on the request, then
     /// [`send`](GenerateRequest::send) it.
-    pub fn generate(&self, prompt: impl Into<String>) -> GenerateRequest<'_> {
-        GenerateRequest::new(self, prompt.into())
+    pub fn generate(&self, prompt: impl Into<String>) -> GenerateRequest {
+        GenerateRequest::new(self.clone(), prompt.into())
+    }
+
+    /// Starts an image generation from a JSON object holding the request body's fields as the
+    /// API names them (a `flux batch` line, a form): `prompt` is required, `model` defaults to
+    /// the client's, every field the document declares is accepted. An unknown key, a value of
+    /// the wrong type or outside the document's range is reported by
+    /// [`body`](GenerateRequest::body) and [`send`](GenerateRequest::send) as
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest).
+    ///
+    /// ```
+    /// let client = flux_client::FluxClient::builder().api_key("sk-test").build()?;
+    /// let fields = serde_json::json!({"prompt": "a red fox", "size": "9:16", "n": 2});
+    /// let body = client.generate_json(&fields).body()?;
+    /// assert_eq!(body.model, flux_client::DEFAULT_MODEL);
+    ///
+    /// let typo = serde_json::json!({"prompt": "a red fox", "sise": "9:16"});
+    /// assert!(client.generate_json(&typo).body().unwrap_err().to_string().contains("`sise`"));
+    /// # Ok::<(), flux_client::Error>(())
+    /// ```
+    pub fn generate_json(&self, fields: &serde_json::Value) -> GenerateRequest {
+        GenerateRequest::from_json(self.clone(), fields)
     }
 
     /// The generated progenitor client, for anything this layer does not cover. Its requests
@@ -134,7 +155,7 @@ impl FluxClient {
         let span = tracing::info_span!(
             "flux.generate",
             model = %body.model,
-            n = body.n.unwrap_or(1),
+            n = serde_json::to_value(body.n).ok().and_then(|n| n.as_u64()).unwrap_or(1),
             base_url = %inner.config.base_url,
         );
         let attempt = || {

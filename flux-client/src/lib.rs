@@ -57,6 +57,7 @@
 mod client;
 mod config;
 mod error;
+pub mod fields;
 mod generated;
 mod hooks;
 mod http;

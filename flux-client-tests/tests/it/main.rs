@@ -18,6 +18,7 @@ mod mock_support;
 mod mock_tls;
 mod mock_validation;
 mod suite_concurrency;
+mod suite_document;
 mod suite_downloads;
 mod suite_faults;
 mod suite_support;

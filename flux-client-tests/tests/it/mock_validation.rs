@@ -95,11 +95,11 @@ async fn schema_violations_are_400_naming_the_field() {
             json!({"model": MODEL, "prompt": "p", "image_prompt_strength": "high"}),
             "image_prompt_strength",
         ),
-        // Beyond the schema: the mock's own bound on `n`.
+        // The bounds the repair reads from the document's prose.
         (json!({"model": MODEL, "prompt": "p", "n": 0}), "n"),
         (
-            json!({"model": MODEL, "prompt": "p", "n": MockServer::MAX_IMAGES + 1}),
-            "n",
+            json!({"model": MODEL, "prompt": "p", "image_prompt_strength": 1.5}),
+            "image_prompt_strength",
         ),
     ];
     for (request, field) in cases {

@@ -9,6 +9,7 @@ mod generate;
 mod manifest;
 mod mock;
 mod progress;
+mod request_options;
 
 use std::process::ExitCode;
 

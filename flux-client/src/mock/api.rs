@@ -173,7 +173,12 @@ pub(crate) async fn handle(
         .and_then(Value::as_i64)
         .unwrap_or(1)
         .clamp(1, MockServer::MAX_IMAGES);
-    let size = request["size"].as_str().unwrap_or("16:9");
+    // An absent size is the document's server default.
+    let default_size = crate::fields::field("size").and_then(|f| f.server_default_text());
+    let size = request["size"]
+        .as_str()
+        .or(default_size.as_deref())
+        .unwrap_or("16:9");
     let (width, height) = images::dimensions(size).unwrap_or((128, 72));
     let base64 = request["output_format"].as_str() == Some("b64_json");
     let seed = match &request["seed"] {

@@ -781,3 +781,41 @@ fn the_stored_document_against_itself_and_its_patched_copy_reports_nothing() {
         assert_eq!(document, json!({"changes": [], "suggested_bump": "patch"}));
     }
 }
+
+#[test]
+fn another_server_url_is_a_compatible_wire_change_of_the_default_base_url() {
+    let mut old = pair(json!({}), json!({}));
+    old["servers"] = json!([{"url": "https://image.onerouter.pro"}]);
+    let mut new = old.clone();
+    new["servers"] = json!([{"url": "https://image.example.net/"}]);
+    let changes = diff(&old, &new);
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    let change = &changes[0];
+    assert_eq!(change.kind, Kind::ServerUrlChanged);
+    assert_eq!(change.pointer, "/servers/0/url");
+    assert_eq!(change.new, Some(json!("https://image.example.net")));
+    assert_eq!(
+        (change.verdict, change.surface),
+        (Verdict::Compatible, Surface::Wire)
+    );
+    // A trailing slash alone is no change: the client trims it.
+    let mut same = old.clone();
+    same["servers"] = json!([{"url": "https://image.onerouter.pro/"}]);
+    assert!(diff(&old, &same).is_empty());
+}
+
+#[test]
+fn a_tighter_request_range_is_breaking_and_a_looser_one_compatible() {
+    let old = pair(json!({"n": {"type": "integer", "minimum": 1, "maximum": 10}}), json!({}));
+    let tighter = pair(json!({"n": {"type": "integer", "minimum": 1, "maximum": 4}}), json!({}));
+    let looser = pair(json!({"n": {"type": "integer", "minimum": 1}}), json!({}));
+    let changes = diff(&old, &tighter);
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(changes[0].kind, Kind::RangeChanged);
+    assert_eq!(changes[0].pointer, format!("{BODY}/properties/n/maximum"));
+    assert_eq!(changes[0].verdict, Verdict::Breaking);
+    let changes = diff(&old, &looser);
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(changes[0].verdict, Verdict::Compatible);
+    assert_eq!(changes[0].new, None);
+}

@@ -170,8 +170,7 @@ pub(crate) async fn handle(
     // `MAX_IMAGES` of them.
     let n = request
         .get("n")
-        .and_then(Value::as_i64)
-        .unwrap_or(1)
+        .map_or(1, |n| n.as_i64().unwrap_or(i64::MAX))
         .clamp(1, MockServer::MAX_IMAGES);
     // An absent size is the document's server default.
     let default_size = crate::fields::field("size").and_then(|f| f.server_default_text());

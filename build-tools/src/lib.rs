@@ -38,6 +38,7 @@ pub mod generate;
 pub mod perf;
 pub mod pointer;
 pub mod prose;
+pub mod required_body;
 pub mod surface;
 mod walk;
 

@@ -436,3 +436,23 @@ fn prose_constraints_that_changed_nothing_are_reported_unused() {
     let twice = repair(once).unwrap();
     assert!(twice.unused.contains(&compat::PROSE_CONSTRAINTS), "{:?}", twice.unused);
 }
+
+#[test]
+fn a_body_whose_schema_requires_fields_is_required() {
+    let repaired = repair(frozen()).unwrap();
+    assert_eq!(
+        repaired.document["paths"]["/v1/images/generations"]["post"]["requestBody"]["required"],
+        json!(true)
+    );
+    let fixes = fixes_named(&repaired.fixes, compat::REQUEST_BODY_REQUIRED);
+    assert_eq!(fixes.len(), 1);
+    assert_eq!(
+        fixes[0].pointer,
+        "/paths/~1v1~1images~1generations/post/requestBody/required"
+    );
+    // A body that says it is optional is left as it says.
+    let mut doc = frozen();
+    doc["paths"]["/v1/images/generations"]["post"]["requestBody"]["required"] = json!(false);
+    let repaired = repair(doc).unwrap();
+    assert!(repaired.unused.contains(&compat::REQUEST_BODY_REQUIRED));
+}

@@ -118,7 +118,7 @@ async fn a_body_that_is_not_a_json_object_is_400() {
     let server = MockServer::start().await.unwrap();
     let client = crate::mock_support::authed_client(&server);
     let url = format!("{}/v1/images/generations", server.base_url());
-    for raw in ["{not json", "", "[1, 2]", "\"prompt\""] {
+    for raw in ["{not json", "", "null", "[1, 2]", "\"prompt\""] {
         let response = client
             .post(&url)
             .header("content-type", "application/json")

@@ -22,7 +22,10 @@ pub const FIXES: &[(&str, FixFn)] = &[
     (OUTPUT_FORMAT, offer_base64_output_format),
     (REQUEST_DEFAULTS, leave_request_defaults_to_the_server),
     (PROSE_CONSTRAINTS, constraints_from_prose),
-    (REQUEST_BODY_REQUIRED, require_bodies_with_required_properties),
+    (
+        REQUEST_BODY_REQUIRED,
+        require_bodies_with_required_properties,
+    ),
 ];
 
 /// Name of [`relabel_openapi_31_as_30`] in reports.

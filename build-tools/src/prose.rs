@@ -69,8 +69,12 @@ fn bounds_for(schema: &Map<String, Value>) -> Vec<(&'static str, Value)> {
         let Some(v) = value.as_f64() else {
             return false;
         };
-        minimum.as_ref().is_none_or(|m| v >= m.as_f64().unwrap_or(f64::NAN))
-            && maximum.as_ref().is_none_or(|m| v <= m.as_f64().unwrap_or(f64::NAN))
+        minimum
+            .as_ref()
+            .is_none_or(|m| v >= m.as_f64().unwrap_or(f64::NAN))
+            && maximum
+                .as_ref()
+                .is_none_or(|m| v <= m.as_f64().unwrap_or(f64::NAN))
     };
     // The document's own values must agree with what the prose says; otherwise it is unclear.
     for key in ["default", crate::compat::SERVER_DEFAULT, "example"] {
@@ -144,7 +148,10 @@ fn words(text: &str) -> Vec<String> {
     text.to_lowercase()
         .replace(['`', '"', '\'', '(', ')'], " ")
         .split_whitespace()
-        .map(|w| w.trim_end_matches([',', '.', ';', ':', '!', '?']).to_owned())
+        .map(|w| {
+            w.trim_end_matches([',', '.', ';', ':', '!', '?'])
+                .to_owned()
+        })
         .filter(|w| !w.is_empty())
         .collect()
 }

@@ -89,8 +89,13 @@ pub fn read(document: &Value) -> Result<Surface, String> {
     let base_url = base_url(document)?;
     let (at, operation) = find_operation(document)?;
     let schema_at = format!("{at}/requestBody/content/application~1json/schema");
-    let schema = resolve(document, operation.pointer("/requestBody/content/application~1json/schema"))
-        .ok_or_else(|| format!("{schema_at}: the {OPERATION_ID} operation has no JSON request body schema"))?;
+    let schema = resolve(
+        document,
+        operation.pointer("/requestBody/content/application~1json/schema"),
+    )
+    .ok_or_else(|| {
+        format!("{schema_at}: the {OPERATION_ID} operation has no JSON request body schema")
+    })?;
     let required: Vec<&str> = schema
         .get("required")
         .and_then(Value::as_array)
@@ -99,7 +104,9 @@ pub fn read(document: &Value) -> Result<Surface, String> {
     let properties = schema
         .get("properties")
         .and_then(Value::as_object)
-        .ok_or_else(|| format!("{schema_at}/properties: the request body declares no properties"))?;
+        .ok_or_else(|| {
+            format!("{schema_at}/properties: the request body declares no properties")
+        })?;
     let mut fields = Vec::new();
     for (name, property) in properties {
         let at = crate::pointer::child(&format!("{schema_at}/properties"), name);
@@ -114,7 +121,12 @@ pub fn read(document: &Value) -> Result<Surface, String> {
         let values = property
             .get("enum")
             .and_then(Value::as_array)
-            .map(|v| v.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+            .map(|v| {
+                v.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
             .unwrap_or_default();
         let server_default = property
             .get(SERVER_DEFAULT)
@@ -157,7 +169,12 @@ fn base_url(document: &Value) -> Result<String, String> {
 }
 
 fn find_operation(document: &Value) -> Result<(String, &Value), String> {
-    for (path, item) in document.get("paths").and_then(Value::as_object).into_iter().flatten() {
+    for (path, item) in document
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         for (method, operation) in item.as_object().into_iter().flatten() {
             if operation.get("operationId").and_then(Value::as_str) == Some(OPERATION_ID) {
                 let at = crate::pointer::child(&crate::pointer::child("/paths", path), method);
@@ -266,7 +283,9 @@ pub fn render(surface: &Surface, client_source: &str) -> Result<Rendered, String
         let store = if optional {
             format!("self.with_body(|b| b.{ident}(value))")
         } else {
-            format!("match value {{ Some(value) => self.with_body(|b| b.{ident}(value)), None => self }}")
+            format!(
+                "match value {{ Some(value) => self.with_body(|b| b.{ident}(value)), None => self }}"
+            )
         };
         for line in doc_lines(field) {
             let _ = writeln!(setters, "#[doc = {line:?}]");
@@ -320,14 +339,23 @@ fn doc_lines(field: &Field) -> Vec<String> {
         "`{}` on the wire ({}{}), generated from the API document.",
         field.name,
         field.wire_type,
-        if field.required { ", required" } else { ", optional: unset means the server's default" }
+        if field.required {
+            ", required"
+        } else {
+            ", optional: unset means the server's default"
+        }
     ));
     if !field.values.is_empty() {
         let values: Vec<String> = field.values.iter().map(|v| format!("`{v:?}`")).collect();
-        lines.push(format!("Values: {}; the typed enum or these strings are accepted.", values.join(", ")));
+        lines.push(format!(
+            "Values: {}; the typed enum or these strings are accepted.",
+            values.join(", ")
+        ));
     }
     if let Some(range) = crate_range(field.minimum, field.maximum) {
-        lines.push(format!("Allowed: {range}; other values are refused before sending."));
+        lines.push(format!(
+            "Allowed: {range}; other values are refused before sending."
+        ));
     }
     if let Some(default) = &field.server_default {
         lines.push(format!("Server default: `{default}`."));
@@ -369,7 +397,10 @@ fn types_module(file: &syn::File) -> Option<&Vec<syn::Item>> {
 }
 
 /// The body struct's fields: `(wire name, Rust ident, inner type, optional)`.
-fn body_members(file: &syn::File, body: &str) -> Result<Vec<(String, String, syn::Type, bool)>, String> {
+fn body_members(
+    file: &syn::File,
+    body: &str,
+) -> Result<Vec<(String, String, syn::Type, bool)>, String> {
     let strukt = types_module(file)
         .into_iter()
         .flatten()
@@ -404,7 +435,9 @@ fn body_members(file: &syn::File, body: &str) -> Result<Vec<(String, String, syn
 }
 
 fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
-    let syn::Type::Path(path) = ty else { return None };
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
     let last = path.path.segments.last()?;
     if last.ident != "Option" {
         return None;

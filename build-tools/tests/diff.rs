@@ -806,8 +806,14 @@ fn another_server_url_is_a_compatible_wire_change_of_the_default_base_url() {
 
 #[test]
 fn a_tighter_request_range_is_breaking_and_a_looser_one_compatible() {
-    let old = pair(json!({"n": {"type": "integer", "minimum": 1, "maximum": 10}}), json!({}));
-    let tighter = pair(json!({"n": {"type": "integer", "minimum": 1, "maximum": 4}}), json!({}));
+    let old = pair(
+        json!({"n": {"type": "integer", "minimum": 1, "maximum": 10}}),
+        json!({}),
+    );
+    let tighter = pair(
+        json!({"n": {"type": "integer", "minimum": 1, "maximum": 4}}),
+        json!({}),
+    );
     let looser = pair(json!({"n": {"type": "integer", "minimum": 1}}), json!({}));
     let changes = diff(&old, &tighter);
     assert_eq!(changes.len(), 1, "{changes:#?}");

@@ -392,7 +392,10 @@ fn frozen_document_prose_ranges_become_constraints() {
     let strength = doc
         .pointer(&format!("{BODY}/properties/image_prompt_strength"))
         .unwrap();
-    assert_eq!((&strength["minimum"], &strength["maximum"]), (&json!(0), &json!(1)));
+    assert_eq!(
+        (&strength["minimum"], &strength["maximum"]),
+        (&json!(0), &json!(1))
+    );
     let n = doc.pointer(&format!("{BODY}/properties/n")).unwrap();
     assert_eq!(n["minimum"], json!(1));
     assert!(n.get("maximum").is_none(), "nothing states a maximum for n");
@@ -405,8 +408,12 @@ fn frozen_document_prose_ranges_become_constraints() {
     assert_eq!(
         lines,
         [
-            format!("prose-constraints {BODY}/properties/image_prompt_strength/minimum: (absent) -> 0"),
-            format!("prose-constraints {BODY}/properties/image_prompt_strength/maximum: (absent) -> 1"),
+            format!(
+                "prose-constraints {BODY}/properties/image_prompt_strength/minimum: (absent) -> 0"
+            ),
+            format!(
+                "prose-constraints {BODY}/properties/image_prompt_strength/maximum: (absent) -> 1"
+            ),
             format!("prose-constraints {BODY}/properties/n/minimum: (absent) -> 1"),
         ]
     );
@@ -417,10 +424,10 @@ fn a_new_field_whose_description_states_a_range_gets_it_as_constraints() {
     let mut doc = frozen();
     doc["paths"]["/v1/images/generations"]["post"]["requestBody"]["content"]["application/json"]
         ["schema"]["properties"]["guidance"] = json!({
-            "type": "number",
-            "description": "How closely to follow the prompt, from 1.5 to 5. Default value: `3`",
-            "default": 3
-        });
+        "type": "number",
+        "description": "How closely to follow the prompt, from 1.5 to 5. Default value: `3`",
+        "default": 3
+    });
     let repaired = repair(doc).unwrap();
     let guidance = repaired
         .document
@@ -434,7 +441,11 @@ fn a_new_field_whose_description_states_a_range_gets_it_as_constraints() {
 fn prose_constraints_that_changed_nothing_are_reported_unused() {
     let once = repair(frozen()).unwrap().document;
     let twice = repair(once).unwrap();
-    assert!(twice.unused.contains(&compat::PROSE_CONSTRAINTS), "{:?}", twice.unused);
+    assert!(
+        twice.unused.contains(&compat::PROSE_CONSTRAINTS),
+        "{:?}",
+        twice.unused
+    );
 }
 
 #[test]

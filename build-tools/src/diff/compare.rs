@@ -634,7 +634,10 @@ impl<'a> Differ<'a> {
     /// a looser one, or a bound on a response field, only changes what is checked.
     fn range(&mut self, old: &Value, old_at: &str, new: &Value, new_at: &str, side: Side) {
         for (key, tighter) in [
-            ("minimum", (|was: f64, is: f64| is > was) as fn(f64, f64) -> bool),
+            (
+                "minimum",
+                (|was: f64, is: f64| is > was) as fn(f64, f64) -> bool,
+            ),
             ("maximum", |was: f64, is: f64| is < was),
         ] {
             let (was, is) = (old.get(key), new.get(key));
@@ -656,7 +659,14 @@ impl<'a> Differ<'a> {
             } else {
                 Verdict::Compatible
             };
-            self.push(at, Kind::RangeChanged, was.cloned(), is.cloned(), verdict, Surface::Wire);
+            self.push(
+                at,
+                Kind::RangeChanged,
+                was.cloned(),
+                is.cloned(),
+                verdict,
+                Surface::Wire,
+            );
         }
     }
 

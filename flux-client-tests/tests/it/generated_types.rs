@@ -30,7 +30,11 @@ where
     assert!(!values.is_empty(), "{property} lists no value");
     for value in values {
         let value = value.as_str().unwrap();
-        assert_eq!(value, value.trim(), "the repair trims {property}'s {value:?}");
+        assert_eq!(
+            value,
+            value.trim(),
+            "the repair trims {property}'s {value:?}"
+        );
         let parsed: T = value.parse().unwrap();
         assert_eq!(serde_json::to_value(&parsed).unwrap(), json!(value));
         assert_eq!(parsed.to_string(), value);
@@ -73,7 +77,9 @@ fn output_format_has_exactly_the_documents_formats() {
 fn the_field_table_is_the_documents_request_body() {
     let doc: Value = serde_json::from_str(PATCHED).unwrap();
     let schema = doc
-        .pointer("/paths/~1v1~1images~1generations/post/requestBody/content/application~1json/schema")
+        .pointer(
+            "/paths/~1v1~1images~1generations/post/requestBody/content/application~1json/schema",
+        )
         .unwrap();
     let properties = schema["properties"].as_object().unwrap();
     let names: Vec<&str> = flux_client::fields::REQUEST_FIELDS
@@ -84,10 +90,22 @@ fn the_field_table_is_the_documents_request_body() {
     assert_eq!(names, documented);
     for field in flux_client::fields::REQUEST_FIELDS {
         let property = &properties[field.name];
-        assert_eq!(field.minimum, property["minimum"].as_f64(), "{}", field.name);
-        assert_eq!(field.maximum, property["maximum"].as_f64(), "{}", field.name);
         assert_eq!(
-            field.server_default.map(|d| serde_json::from_str::<Value>(d).unwrap()),
+            field.minimum,
+            property["minimum"].as_f64(),
+            "{}",
+            field.name
+        );
+        assert_eq!(
+            field.maximum,
+            property["maximum"].as_f64(),
+            "{}",
+            field.name
+        );
+        assert_eq!(
+            field
+                .server_default
+                .map(|d| serde_json::from_str::<Value>(d).unwrap()),
             property.get("x-server-default").cloned(),
             "{}",
             field.name
@@ -95,7 +113,10 @@ fn the_field_table_is_the_documents_request_body() {
     }
     assert_eq!(
         flux_client::DEFAULT_BASE_URL,
-        doc["servers"][0]["url"].as_str().unwrap().trim_end_matches('/')
+        doc["servers"][0]["url"]
+            .as_str()
+            .unwrap()
+            .trim_end_matches('/')
     );
 }
 
@@ -133,7 +154,10 @@ fn chosen_fields_are_sent_with_the_documented_spelling() {
                       "output_format": first("output_format"), "n": 2, "seed": 7});
     let body: CreateImageBody = serde_json::from_value(sent.clone()).unwrap();
     assert_eq!(serde_json::to_value(&body).unwrap(), sent);
-    assert_eq!(body.size, Some(first("size").parse::<AspectRatio>().unwrap()));
+    assert_eq!(
+        body.size,
+        Some(first("size").parse::<AspectRatio>().unwrap())
+    );
 }
 
 #[test]

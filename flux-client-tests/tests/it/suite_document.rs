@@ -21,7 +21,11 @@ fn value_at(field: &RequestField, at: f64) -> Value {
 
 /// `(outside, bound)` pairs: a value just past each bound, and the bound itself.
 fn probes(field: &RequestField) -> Vec<(Value, Value)> {
-    let step = if field.wire_type == WireType::Integer { 1.0 } else { 0.5 };
+    let step = if field.wire_type == WireType::Integer {
+        1.0
+    } else {
+        0.5
+    };
     let mut probes = Vec::new();
     if let Some(min) = field.minimum {
         probes.push((value_at(field, min - step), value_at(field, min)));
@@ -56,8 +60,12 @@ async fn every_documented_range_is_refused_by_the_client_and_by_the_mock() {
                 "{name} = {outside} was sent"
             );
 
-            let (status, _, answer) =
-                post(&server, &json!({"model": MODEL, "prompt": "p", name: outside}), &[]).await;
+            let (status, _, answer) = post(
+                &server,
+                &json!({"model": MODEL, "prompt": "p", name: outside}),
+                &[],
+            )
+            .await;
             assert_eq!(status, 400, "the mock took {name} = {outside}: {answer}");
             assert_eq!(answer["error"]["param"], name, "{answer}");
 

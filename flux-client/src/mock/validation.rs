@@ -130,7 +130,10 @@ mod tests {
             .collect();
         assert_eq!(
             bad_enum.message,
-            format!("Invalid 'size': \"5:4\" is not one of {}.", listed.join(", "))
+            format!(
+                "Invalid 'size': \"5:4\" is not one of {}.",
+                listed.join(", ")
+            )
         );
 
         let bad_type =

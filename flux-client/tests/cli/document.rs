@@ -4,7 +4,7 @@
 //! regeneration alone (`.ci/document-variants` runs these on a document that adds `style`).
 
 use flux_client::fields::REQUEST_FIELDS;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::support::*;
 
@@ -25,9 +25,15 @@ fn every_enum_field_is_a_generate_option_that_reaches_the_wire() {
     let mut checked = Vec::new();
     for (name, value) in enum_fields() {
         let option = format!("--{}", name.replace('_', "-"));
-        assert!(help.contains(&option), "{option} missing from --help:\n{help}");
+        assert!(
+            help.contains(&option),
+            "{option} missing from --help:\n{help}"
+        );
         for listed in flux_client::fields::field(name).unwrap().values {
-            assert!(help.contains(listed), "{name}'s {listed} missing from --help");
+            assert!(
+                help.contains(listed),
+                "{name}'s {listed} missing from --help"
+            );
         }
         let dir = out.path().to_str().unwrap();
         let output = run(mock.flux(&["generate", "a red fox", &option, value, "--out", dir]));
@@ -58,7 +64,7 @@ fn every_enum_field_is_a_batch_key_that_reaches_the_wire() {
     let sent = mock.generations();
     for (name, value) in enum_fields() {
         assert!(
-            sent.iter().any(|body| body[name] == Value::from(value)),
+            sent.iter().any(|body| body[name] == value),
             "no request carried {name}: {value}: {sent:?}"
         );
     }

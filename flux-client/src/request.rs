@@ -241,6 +241,9 @@ impl GenerateRequest {
 
     /// Validates the request, sends it (retrying as the client's policy allows) and returns the
     /// generated images.
+    ///
+    /// The future is `Send + 'static` and can be spawned. Dropping it abandons the request, but
+    /// a generation the server already started may still be billed.
     pub async fn send(self) -> Result<Images> {
         let body = self.body()?;
         self.client.create_image(body).await

@@ -14,8 +14,7 @@
 //!   image URLs on arbitrary hosts (`layer_images`);
 //! - response headers the mock never sends (`x-request-id`) and `Retry-After` as an HTTP date
 //!   (`layer_wire`, `suite_retry`);
-//! - a base URL with a path prefix, which the mock's fixed route does not serve, and byte-exact
-//!   replies for the wire and tracing tests (`layer_wire`, `layer_tracing`).
+//! - a base URL with a path prefix, which the mock's fixed route does not serve (`layer_wire`).
 //!
 //! Each connection serves one request and is closed (`Connection: close`), so every attempt of a
 //! client is a new connection and shows up as one recorded request. When the queue is empty the

@@ -825,3 +825,21 @@ fn a_tighter_request_range_is_breaking_and_a_looser_one_compatible() {
     assert_eq!(changes[0].verdict, Verdict::Compatible);
     assert_eq!(changes[0].new, None);
 }
+
+#[test]
+fn a_bound_that_narrows_an_integers_rust_type_is_a_breaking_type_change() {
+    let old = pair(json!({"n": {"type": "integer"}}), json!({}));
+    let new = pair(json!({"n": {"type": "integer", "minimum": 1}}), json!({}));
+    let changes = diff(&old, &new);
+    let kinds: Vec<Kind> = changes.iter().map(|c| c.kind).collect();
+    assert!(kinds.contains(&Kind::TypeChanged), "{changes:#?}");
+    let typed = changes
+        .iter()
+        .find(|c| c.kind == Kind::TypeChanged)
+        .unwrap();
+    assert_eq!(typed.new, Some(json!("integer (NonZeroU64)")));
+    assert_eq!(
+        (typed.verdict, typed.surface),
+        (Verdict::Breaking, Surface::Api)
+    );
+}

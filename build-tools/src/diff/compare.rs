@@ -779,12 +779,29 @@ fn describe(schema: &Value) -> String {
     };
     let base = match schema.get("format").and_then(Value::as_str) {
         Some(format) => format!("{base}({format})"),
+        None if base == "integer" => match narrowed_integer(schema) {
+            Some(rust) => format!("integer ({rust})"),
+            None => base,
+        },
         None => base,
     };
     if schema.get("enum").is_some() {
         format!("enum of {base}")
     } else {
         base
+    }
+}
+
+/// The Rust type typify gives an integer without a `format` when its bounds narrow it (see
+/// typify's `convert_integer`): `minimum: 1` is `NonZeroU64`, `minimum: 0` alone is `u64`. A
+/// bound that adds or removes one of these changes the generated field's type.
+fn narrowed_integer(schema: &Value) -> Option<&'static str> {
+    let minimum = schema.get("minimum").and_then(Value::as_f64);
+    let maximum = schema.get("maximum").and_then(Value::as_f64);
+    match (minimum, maximum) {
+        (Some(min), _) if min == 1.0 => Some("NonZeroU64"),
+        (Some(min), None) if min == 0.0 => Some("u64"),
+        _ => None,
     }
 }
 

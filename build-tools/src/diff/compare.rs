@@ -799,8 +799,8 @@ fn narrowed_integer(schema: &Value) -> Option<&'static str> {
     let minimum = schema.get("minimum").and_then(Value::as_f64);
     let maximum = schema.get("maximum").and_then(Value::as_f64);
     match (minimum, maximum) {
-        (Some(min), _) if min == 1.0 => Some("NonZeroU64"),
-        (Some(min), None) if min == 0.0 => Some("u64"),
+        (Some(1.0), _) => Some("NonZeroU64"),
+        (Some(0.0), None) => Some("u64"),
         _ => None,
     }
 }

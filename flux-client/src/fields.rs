@@ -33,6 +33,8 @@ pub enum WireType {
     Array,
     /// An object.
     Object,
+    /// Any JSON value: the document gives no single type.
+    Any,
 }
 
 /// One property of the generation request body, as the document declares it.

@@ -68,7 +68,8 @@ pub struct Surface {
 pub struct Field {
     /// The name on the wire.
     pub name: String,
-    /// The JSON type: `string`, `integer`, `number`, `boolean`, `array` or `object`.
+    /// The JSON type: `string`, `integer`, `number`, `boolean`, `array`, `object`, or `any`
+    /// when the schema does not give one.
     pub wire_type: String,
     /// The enum members, empty when the field is not an enum.
     pub values: Vec<String>,
@@ -112,11 +113,12 @@ pub fn read(document: &Value) -> Result<Surface, String> {
         let at = crate::pointer::child(&format!("{schema_at}/properties"), name);
         let property = resolve(document, Some(property))
             .ok_or_else(|| format!("{at}: a `$ref` that does not resolve in this document"))?;
+        // A schema without one JSON type (`{}`, `oneOf`, ...) is `any`: its setter takes the
+        // generated type, its option JSON.
         let wire_type = match property.get("type").and_then(Value::as_str) {
             Some(t @ ("string" | "integer" | "number" | "boolean" | "array" | "object")) => t,
-            Some(other) => return Err(format!("{at}/type: unsupported type {other:?}")),
             None if property.get("properties").is_some() => "object",
-            None => return Err(format!("{at}: a request property needs a `type`")),
+            _ => "any",
         };
         let values = property
             .get("enum")

@@ -24,7 +24,12 @@ fn every_enum_field_is_a_generate_option_that_reaches_the_wire() {
     let out = tempfile::tempdir().unwrap();
     let mut checked = Vec::new();
     for (name, value) in enum_fields() {
-        let option = format!("--{}", name.replace('_', "-"));
+        // The option is the field's name with anything but ASCII letters and digits as `-`.
+        let long: String = name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        let option = format!("--{long}");
         assert!(
             help.contains(&option),
             "{option} missing from --help:\n{help}"

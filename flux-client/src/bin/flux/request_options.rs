@@ -89,7 +89,7 @@ fn options() -> impl Iterator<Item = &'static RequestField> {
 /// One option for a request field.
 fn option(field: &'static RequestField) -> Arg {
     let mut arg = Arg::new(field.name)
-        .long(field.name.replace('_', "-"))
+        .long(long_name(field.name))
         .action(ArgAction::Set)
         .help(help(field));
     if let [short] = field.name.as_bytes()
@@ -97,7 +97,7 @@ fn option(field: &'static RequestField) -> Arg {
     {
         arg = arg.short(char::from(*short));
     }
-    let value_name = field.name.to_uppercase();
+    let value_name = long_name(field.name).to_uppercase().replace('-', "_");
     match field.wire_type {
         _ if !field.values.is_empty() => arg
             .value_name(value_name)
@@ -123,6 +123,15 @@ fn option(field: &'static RequestField) -> Arg {
             .value_name("JSON")
             .value_parser(ValueParser::new(parse_json)),
     }
+}
+
+/// The option's name: the field's, with every character other than ASCII letters and digits
+/// written `-` (`image_prompt_strength` is `--image-prompt-strength`).
+pub fn long_name(field: &str) -> String {
+    field
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect()
 }
 
 /// The option's help: the document's description (without its list of enum values, which clap
@@ -210,7 +219,7 @@ mod tests {
             .find(|f| !f.values.is_empty())
             .expect("the document has an enum field");
         let value = field.values[field.values.len() - 1];
-        let long = format!("--{}", field.name.replace('_', "-"));
+        let long = format!("--{}", long_name(field.name));
         let probe = Probe::try_parse_from(["probe", "a fox", &long, value]).unwrap();
         assert_eq!(probe.options.prompt, "a fox");
         assert_eq!(probe.options.get(field.name), Some(&Value::from(value)));
@@ -218,7 +227,7 @@ mod tests {
             .iter()
             .find(|f| f.wire_type == WireType::Boolean)
         {
-            let long = format!("--{}", flag.name.replace('_', "-"));
+            let long = format!("--{}", long_name(flag.name));
             let probe = Probe::try_parse_from(["probe", "a fox", &long]).unwrap();
             assert_eq!(probe.options.get(flag.name), Some(&Value::Bool(true)));
         }

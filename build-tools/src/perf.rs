@@ -213,7 +213,16 @@ fn copy_tracked(root: &Path, dest: &Path) -> Result<(), String> {
             std::fs::create_dir_all(parent)
                 .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
-        std::fs::copy(&from, &to).map_err(|e| format!("cannot copy {name}: {e}"))?;
+        // A link stays a link (flux-client/openapi/flux-pro.json points at the one document, so
+        // touching openapi/flux-pro.json in the copy must reach the build script).
+        let is_link = std::fs::symlink_metadata(&from).is_ok_and(|m| m.file_type().is_symlink());
+        if is_link {
+            let link = std::fs::read_link(&from).map_err(|e| format!("cannot read {name}: {e}"))?;
+            std::os::unix::fs::symlink(&link, &to)
+                .map_err(|e| format!("cannot link {name}: {e}"))?;
+        } else {
+            std::fs::copy(&from, &to).map_err(|e| format!("cannot copy {name}: {e}"))?;
+        }
     }
     Ok(())
 }

@@ -14,14 +14,20 @@ use crate::error::{Error, Result};
 /// sent, `429 Too Many Requests` and `503 Service Unavailable`, at most twice, within a total
 /// [`deadline`](Self::deadline) of five minutes (or the per-attempt timeout, when that is
 /// longer). A certificate the TLS handshake refuses is not retried (it would be
-/// refused again). Opt into more with [`retry_status`](Self::retry_status),
-/// [`retry_timeouts`](Self::retry_timeouts) and [`retry_interrupted`](Self::retry_interrupted).
+/// refused again), nor is moderation ([`Error::Moderated`]) or an exhausted quota
+/// ([`Error::is_quota_exhausted`]), whatever the policy says. Opt into more with
+/// [`retry_status`](Self::retry_status), [`retry_timeouts`](Self::retry_timeouts) and
+/// [`retry_interrupted`](Self::retry_interrupted).
 ///
 /// Waits grow exponentially from [`initial_backoff`](Self::initial_backoff) up to
 /// [`max_backoff`](Self::max_backoff), with random jitter. A server's `Retry-After` (seconds or
-/// an HTTP date) is honoured when it is at most [`max_retry_after`](Self::max_retry_after);
-/// a longer hint (or one that would pass the deadline) ends the retries at once, and is
+/// an HTTP date) is honoured, plus up to 20 % jitter, when it is at most
+/// [`max_retry_after`](Self::max_retry_after); a longer hint ends the retries at once, and is
 /// reported in the error: [`Error::RateLimited`] for a 429, [`Error::Api`] for a 503.
+///
+/// A retry is only started when the deadline leaves it the wait and a whole per-attempt
+/// timeout: an attempt cut short by the deadline may be billed and then abandoned. Otherwise
+/// the previous failure is returned (the real 429 or 503, not a timeout).
 ///
 /// ```
 /// use std::time::Duration;
@@ -184,7 +190,12 @@ impl RetryPolicy {
         let backoff = self.backoff(retry);
         match failure.retry_after {
             Some(hint) if hint > self.max_retry_after => None,
-            Some(hint) => Some(hint.max(backoff)),
+            // Up to 20 % more than the hint, so that clients told the same second do not all
+            // come back in it.
+            Some(hint) => Some(
+                hint.saturating_add(hint.mul_f64(fastrand::f64() * 0.2))
+                    .max(backoff),
+            ),
             None => Some(backoff),
         }
     }
@@ -227,23 +238,21 @@ where
     Fut: Future<Output = Result<T, Box<Failure>>>,
 {
     let started = Instant::now();
-    let deadline = started + deadline;
+    // A deadline too far to represent (`Duration::MAX`) is no deadline.
+    let deadline = started.checked_add(deadline);
+    let left = |now: Instant| deadline.map_or(Duration::MAX, |d| d.saturating_duration_since(now));
     let mut number = 0u32;
     loop {
         number += 1;
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(Error::Timeout {
-                elapsed: started.elapsed(),
-            });
-        }
         let span = tracing::info_span!(
             "flux.attempt",
             attempt = number,
             status = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        let outcome = tokio::time::timeout(per_attempt.min(left), attempt())
+        let budget = per_attempt.min(left(Instant::now()));
+        tracing::debug!(parent: &span, attempt = number, timeout_ms = millis(budget), "attempt");
+        let outcome = tokio::time::timeout(budget, attempt())
             .instrument(span)
             .await;
         let failure = match outcome {
@@ -256,23 +265,31 @@ where
                 failure
             }
             Err(_) => Failure {
-                error: Error::Timeout {
-                    elapsed: started.elapsed(),
-                },
+                error: Error::timeout(started.elapsed()),
                 class: Class::Timeout,
                 retry_after: None,
             },
         };
         let Some(wait) = policy.wait_before(number, &failure) else {
+            tracing::debug!(attempt = number, error = %failure.error, "not retried");
             return Err(failure.error);
         };
-        if Instant::now() + wait >= deadline {
-            tracing::warn!(attempt = number, error = %failure.error, "no time left to retry");
+        // A billed attempt is only started when it can have its whole timeout: one cut short
+        // by the deadline may be paid for and then abandoned. The real failure is reported,
+        // not a timeout.
+        let needed = wait.saturating_add(per_attempt);
+        if needed > left(Instant::now()) {
+            tracing::warn!(
+                attempt = number,
+                wait_ms = millis(wait),
+                error = %failure.error,
+                "not retried: the deadline leaves too little time for another attempt"
+            );
             return Err(failure.error);
         }
         tracing::warn!(
             attempt = number,
-            wait_ms = wait.as_millis() as u64,
+            wait_ms = millis(wait),
             error = %failure.error,
             "retrying"
         );
@@ -280,11 +297,19 @@ where
     }
 }
 
-/// Parses `Retry-After`: delay seconds or an HTTP date (a date in the past means now).
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Parses `Retry-After`: delay seconds or an HTTP date (a date in the past means now). A
+/// number of seconds too large for a `u64` is taken as the largest one (a hint that long is
+/// never waited for).
 pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(Duration::from_secs(
+            value.parse::<u64>().unwrap_or(u64::MAX),
+        ));
     }
     let when = httpdate::parse_http_date(value).ok()?;
     Some(
@@ -308,6 +333,44 @@ mod tests {
         let parsed = parse_retry_after(&httpdate::fmt_http_date(future)).unwrap();
         assert!(parsed > Duration::from_secs(25) && parsed <= Duration::from_secs(30));
         assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(
+            parse_retry_after("99999999999999999999999"),
+            Some(Duration::from_secs(u64::MAX))
+        );
+    }
+
+    #[test]
+    fn hostile_hints_and_settings_never_overflow() {
+        let policy = RetryPolicy::default()
+            .max_retry_after(Duration::MAX)
+            .max_backoff(Duration::MAX)
+            .initial_backoff(Duration::MAX);
+        let failure = Failure {
+            error: Error::timeout(Duration::ZERO),
+            class: Class::Status(429),
+            retry_after: Some(Duration::from_secs(u64::MAX)),
+        };
+        assert_eq!(policy.wait_before(1, &failure), Some(Duration::MAX));
+        assert!(policy.backoff(40) <= Duration::MAX);
+    }
+
+    #[test]
+    fn retry_after_gets_jitter_above_the_hint() {
+        let policy = RetryPolicy::default().initial_backoff(Duration::from_millis(1));
+        let failure = Failure {
+            error: Error::timeout(Duration::ZERO),
+            class: Class::Status(503),
+            retry_after: Some(Duration::from_secs(10)),
+        };
+        let waits: Vec<Duration> = (0..50)
+            .map(|_| policy.wait_before(1, &failure).unwrap())
+            .collect();
+        assert!(
+            waits
+                .iter()
+                .all(|w| *w >= Duration::from_secs(10) && *w <= Duration::from_secs(12))
+        );
+        assert!(waits.iter().any(|w| *w != waits[0]), "jittered");
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod layer_env;
 mod layer_errors;
 mod layer_images;
 mod layer_mock;
+mod layer_recovery;
 mod layer_tracing;
 mod layer_validation;
 mod layer_wire;

@@ -200,7 +200,9 @@ pub(crate) async fn handle(
             let url = shared.images.publish(
                 &shared.image_base_url,
                 StoredImage {
-                    png: Bytes::from(png),
+                    // Copied to its length: the encoder's buffer is several times larger, and
+                    // the store keeps `history` images.
+                    png: Bytes::copy_from_slice(&png),
                     mode: mode.clone(),
                 },
             );
@@ -226,6 +228,7 @@ fn image_mode(faults: &[Fault]) -> ImageMode {
                 bytes,
                 content_length,
             } => mode.oversized = Some((*bytes, *content_length)),
+            Fault::ImageStatus { status, times } => mode.failures = Some((*status, *times)),
             _ => {}
         }
     }
@@ -319,7 +322,8 @@ fn answer_with_fault(shared: &Shared, fault: &Fault) -> Answer {
         | Fault::ImageNotFound
         | Fault::ImageTooLarge { .. }
         | Fault::ImageRedirect
-        | Fault::ImageDelay(_) => unreachable!("not a response fault: {fault}"),
+        | Fault::ImageDelay(_)
+        | Fault::ImageStatus { .. } => unreachable!("not a response fault: {fault}"),
     };
     Ok(response)
 }

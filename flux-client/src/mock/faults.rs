@@ -81,6 +81,15 @@ pub enum Fault {
     /// A successful answer whose image URLs wait this long before answering. Text:
     /// `image-delay;ms=N`.
     ImageDelay(Duration),
+    /// A successful answer whose image URLs answer `status` (the documented error body aside,
+    /// a plain text one) the first `times` times each is fetched, then the image: a flaky image
+    /// host. Text: `image-status;code=503` (once) or `image-status;code=503;times=2`.
+    ImageStatus {
+        /// The HTTP status, 400 to 599.
+        status: u16,
+        /// How many requests of each image get it before the image is served.
+        times: u32,
+    },
 }
 
 impl Fault {
@@ -106,6 +115,7 @@ impl Fault {
                 | Fault::ImageTooLarge { .. }
                 | Fault::ImageRedirect
                 | Fault::ImageDelay(_)
+                | Fault::ImageStatus { .. }
         )
     }
 }
@@ -144,6 +154,9 @@ impl fmt::Display for Fault {
             }
             Fault::ImageRedirect => f.write_str("image-redirect"),
             Fault::ImageDelay(d) => write!(f, "image-delay;ms={}", d.as_millis()),
+            Fault::ImageStatus { status, times } => {
+                write!(f, "image-status;code={status};times={times}")
+            }
         }
     }
 }
@@ -243,6 +256,11 @@ impl FromStr for Fault {
             }
             "image-redirect" => Fault::ImageRedirect,
             "image-delay" => Fault::ImageDelay(millis(number("ms", true)?)),
+            "image-status" => Fault::ImageStatus {
+                status: status_code(number("code", true)?)?,
+                times: u32::try_from(number("times", false)?.unwrap_or(1))
+                    .map_err(|_| error("`times` is too large".into()))?,
+            },
             "" => return Err(error("empty fault name".into())),
             other => return Err(error(format!("unknown fault name `{other}`"))),
         };
@@ -287,6 +305,10 @@ mod tests {
             },
             Fault::ImageRedirect,
             Fault::ImageDelay(Duration::from_millis(5)),
+            Fault::ImageStatus {
+                status: 503,
+                times: 2,
+            },
         ];
         for fault in all {
             assert_eq!(fault.to_string().parse::<Fault>(), Ok(fault.clone()));

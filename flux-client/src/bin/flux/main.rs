@@ -6,10 +6,14 @@ mod batch;
 mod connect;
 mod exit;
 mod generate;
+mod lock;
+mod logging;
 mod manifest;
 mod mock;
+mod output;
 mod progress;
 mod request_options;
+mod resume;
 
 use std::process::ExitCode;
 
@@ -23,6 +27,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return exit::clap_error(&error),
     };
+    logging::init(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -12,6 +12,7 @@ mod manifest;
 mod mock;
 mod output;
 mod progress;
+mod request_options;
 mod resume;
 
 use std::process::ExitCode;

@@ -42,7 +42,10 @@ pub mod generate;
 pub mod names;
 pub mod perf;
 pub mod pointer;
+pub mod prose;
+pub mod required_body;
 mod schemars1;
+pub mod surface;
 pub mod unsupported;
 mod walk;
 

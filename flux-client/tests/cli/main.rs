@@ -2,6 +2,7 @@
 #![cfg(feature = "cli")]
 
 mod batch;
+mod document;
 mod exit_status;
 mod faults;
 mod gallery;

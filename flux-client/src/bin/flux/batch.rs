@@ -342,7 +342,9 @@ async fn attempt(context: &Context, job: &Job) -> Result<(i64, Vec<ImageRecord>)
     };
     // A seed for every line, from the line itself, so every image can be made again.
     let value = &crate::repro::with_line_seed(value.clone(), job.line);
-    let request = crate::repro::request(&context.client, value).map_err(LineError::invalid)?;
+    // The line deserializes into the generated body (`generate_json`): every field the document
+    // declares, an unknown key refused by name.
+    let request = context.client.generate_json(value);
     let body = request.body()?;
 
     if let Some(journal) = &job.journal {

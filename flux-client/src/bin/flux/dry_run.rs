@@ -24,7 +24,8 @@ pub fn client(connection: &ConnectionArgs) -> Result<FluxClient, Failure> {
 
 /// The body the JSON fields `json` would send, checked as a real run checks them.
 pub fn body(client: &FluxClient, json: &Value) -> Result<CreateImageBody, String> {
-    crate::repro::request(client, json)?
+    client
+        .generate_json(json)
         .body()
         .map_err(|e| crate::exit::describe(&e))
 }

@@ -40,8 +40,7 @@ pub async fn run(args: GenerateArgs) -> Result<Status, Failure> {
         return Ok(Status::Ok);
     }
     let connection = Connection::open(&args.connection).await?;
-    let request =
-        crate::repro::request(&connection.client, &resolved.json).map_err(Failure::invalid)?;
+    let request = connection.client.generate_json(&resolved.json);
     // Checked here so that invalid input exits before anything is sent.
     let body = request.body()?;
     if !args.no_download {

@@ -17,6 +17,7 @@ mod mock;
 mod output;
 mod progress;
 mod repro;
+mod request_options;
 mod resume;
 mod seed;
 

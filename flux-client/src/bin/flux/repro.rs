@@ -5,11 +5,12 @@
 
 use std::path::Path;
 
-use flux_client::{FluxClient, GenerateRequest, ImageMetadata};
+use flux_client::ImageMetadata;
 use serde_json::{Map, Value};
 
-use crate::args::{GenerateArgs, RequestFields};
+use crate::args::GenerateArgs;
 use crate::exit::Failure;
+use crate::request_options::RequestOptions;
 
 /// The fields `flux generate` sends, and whether `flux` picked the seed.
 pub struct Resolved {
@@ -26,7 +27,7 @@ pub fn resolve(args: &GenerateArgs) -> Result<Resolved, Failure> {
         Some(path) => embedded(path)?,
         None => Map::new(),
     };
-    object.extend(given(&args.fields, args.extras.from.is_some())?);
+    object.extend(given(&args.fields, args.extras.from.is_some()));
     let (seed, picked) = match object.get("seed") {
         Some(Value::Number(n)) if n.is_i64() => (n.as_i64().unwrap_or_default(), false),
         // A seed of another type is left for the request's check to report.
@@ -42,20 +43,6 @@ pub fn resolve(args: &GenerateArgs) -> Result<Resolved, Failure> {
         seed,
         picked,
     })
-}
-
-/// The request a JSON object of body fields describes, or why it is invalid (naming the field).
-pub fn request(client: &FluxClient, json: &Value) -> Result<GenerateRequest, String> {
-    let fields: RequestFields = serde_path_to_error::deserialize(json).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if path == "." {
-            inner.to_string()
-        } else {
-            format!("`{path}`: {inner}")
-        }
-    })?;
-    Ok(fields.apply(client.generate(&fields.prompt)))
 }
 
 /// A batch line (a JSON object) with the line's own seed when it gives none.
@@ -105,23 +92,15 @@ pub fn no_metadata(path: &Path) -> String {
     )
 }
 
-/// The fields set on the command line, as they are sent: the body of a request built from
-/// them, less the model unless given, and less an empty prompt when `from` an image (whose
-/// prompt it keeps; without an image an empty prompt is sent to be refused by name).
-fn given(cli: &RequestFields, from: bool) -> Result<Map<String, Value>, Failure> {
-    let client = FluxClient::builder().api_key("unused").build()?;
-    let body = cli.apply(client.generate("unused")).body()?;
-    let Ok(Value::Object(mut fields)) = serde_json::to_value(&body) else {
-        return Ok(Map::new());
-    };
-    if cli.model.is_none() {
-        fields.remove("model");
-    }
+/// The fields set on the command line, as they are sent, with the prompt unless it is empty
+/// and `from` an image (whose prompt it keeps; without an image an empty prompt is sent to be
+/// refused by name).
+fn given(cli: &RequestOptions, from: bool) -> Map<String, Value> {
     if from && cli.prompt.is_empty() {
-        fields.remove("prompt");
-    } else {
-        fields.insert("prompt".into(), Value::String(cli.prompt.clone()));
+        return cli.fields.clone();
     }
-    fields.retain(|_, value| !value.is_null());
-    Ok(fields)
+    match cli.to_json() {
+        Value::Object(fields) => fields,
+        _ => Map::new(),
+    }
 }

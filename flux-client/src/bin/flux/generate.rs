@@ -15,7 +15,7 @@ use crate::progress::Progress;
 #[derive(Serialize)]
 struct Output {
     created: i64,
-    seed: i64,
+    seed: Option<i64>,
     images: Vec<OutputImage>,
 }
 
@@ -100,7 +100,9 @@ pub async fn run(args: GenerateArgs) -> Result<Status, Failure> {
             ));
         }
     }
-    if !args.json {
+    if !args.json
+        && let Some(seed) = resolved.seed
+    {
         // After the results, so that a failure stays one line on stderr; with --json the seed
         // is in the object.
         let picked = if resolved.picked {
@@ -108,7 +110,7 @@ pub async fn run(args: GenerateArgs) -> Result<Status, Failure> {
         } else {
             ""
         };
-        crate::output::eprint_line(&format!("flux: seed {}{picked}", resolved.seed));
+        crate::output::eprint_line(&format!("flux: seed {seed}{picked}"));
     }
     Ok(Status::Ok)
 }
@@ -190,7 +192,7 @@ fn render(
     args: &GenerateArgs,
     images: &Images,
     paths: &[Option<PathBuf>],
-    seed: i64,
+    seed: Option<i64>,
 ) -> Result<String, Failure> {
     if args.json {
         let output = Output {

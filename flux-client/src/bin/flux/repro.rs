@@ -16,7 +16,8 @@ use crate::request_options::RequestOptions;
 pub struct Resolved {
     /// The body's fields, as JSON.
     pub json: Value,
-    pub seed: i64,
+    /// None only when the document has no `seed` field.
+    pub seed: Option<i64>,
     pub picked: bool,
 }
 
@@ -29,14 +30,15 @@ pub fn resolve(args: &GenerateArgs) -> Result<Resolved, Failure> {
     };
     object.extend(given(&args.fields, args.extras.from.is_some()));
     let (seed, picked) = match object.get("seed") {
-        Some(Value::Number(n)) if n.is_i64() => (n.as_i64().unwrap_or_default(), false),
         // A seed of another type is left for the request's check to report.
-        Some(_) => (0, false),
-        None => {
-            let seed = crate::seed::pick();
-            object.insert("seed".into(), Value::from(seed));
-            (seed, true)
-        }
+        Some(seed) => (seed.as_i64(), false),
+        None => match crate::seed::pick() {
+            Some(seed) => {
+                object.insert("seed".into(), Value::from(seed));
+                (Some(seed), true)
+            }
+            None => (None, false),
+        },
     };
     Ok(Resolved {
         json: Value::Object(object),
@@ -47,10 +49,11 @@ pub fn resolve(args: &GenerateArgs) -> Result<Resolved, Failure> {
 
 /// A batch line (a JSON object) with the line's own seed when it gives none.
 pub fn with_line_seed(mut value: Value, line: usize) -> Value {
-    if let Some(seed) = line_seed(line, &value)
+    if value.get("seed").is_none()
+        && let Some(seed) = line_seed(line, &value)
         && let Some(object) = value.as_object_mut()
     {
-        object.entry("seed").or_insert_with(|| Value::from(seed));
+        object.insert("seed".into(), Value::from(seed));
     }
     value
 }
@@ -60,7 +63,7 @@ pub fn with_line_seed(mut value: Value, line: usize) -> Value {
 pub fn line_seed(line: usize, value: &Value) -> Option<i64> {
     match value.get("seed") {
         Some(seed) => seed.as_i64(),
-        None => Some(crate::seed::for_line(line, &value.to_string())),
+        None => crate::seed::for_line(line, &value.to_string()),
     }
 }
 

@@ -4,7 +4,9 @@
 //! ([`Client`], [`types`]); this crate adds a thin layer that people actually call:
 //!
 //! - [`FluxClient`] — configuration ([`FluxClientBuilder`], or [`FluxClient::from_env`] reading
-//!   `ONEROUTER_API_KEY` and `ONEROUTER_BASE_URL`), a careful [`RetryPolicy`], timeouts, tracing;
+//!   `ONEROUTER_API_KEY` and `ONEROUTER_BASE_URL`), a careful [`RetryPolicy`], timeouts, tracing,
+//!   and [`Limits`] (the account's 30 concurrent generations and 600 requests per minute, shared by
+//!   every clone, adapting to 429);
 //! - [`GenerateRequest`] — a typed setter for every field, checked before anything is sent;
 //! - [`Images`] / [`Image`] — the results, with [`Image::bytes`], [`Image::save_in`] and
 //!   [`Image::save_to`] (streamed to a temporary file, then renamed; extension from the bytes);
@@ -61,6 +63,8 @@ mod generated;
 mod hooks;
 mod http;
 mod images;
+mod limiter;
+mod limits;
 mod request;
 mod response;
 mod retry;
@@ -77,6 +81,7 @@ pub use error::{Error, Result};
 pub use generated::*;
 pub use http::http_client_builder;
 pub use images::{Image, ImageFormat, Images};
+pub use limits::{Limits, Rate, RateParseError};
 /// The error of calls made directly on the generated [`Client`] (progenitor's error type).
 pub use progenitor_client::Error as GeneratedError;
 pub use request::GenerateRequest;

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use tracing::Instrument;
 
 use crate::error::{Error, Result};
+use crate::limiter::{Limiter, Outcome};
 
 /// When failed generations are sent again.
 ///
@@ -166,6 +167,15 @@ impl RetryPolicy {
         capped.mul_f64(0.5 + fastrand::f64() * 0.5)
     }
 
+    /// The wait before sending a 429 again that the limiter absorbs: the server's hint, or
+    /// nothing (the limiter paces), or `None` when the hint is too long to wait for.
+    fn wait_for_hint(&self, hint: Option<Duration>) -> Option<Duration> {
+        match hint {
+            Some(hint) if hint > self.max_retry_after => None,
+            hint => Some(hint.unwrap_or_default()),
+        }
+    }
+
     /// The wait before retry number `retry` (1-based), or `None` when the failure is final.
     fn wait_before(&self, retry: u32, failure: &Failure) -> Option<Duration> {
         if retry > self.max_retries {
@@ -216,7 +226,12 @@ pub(crate) struct Failure {
 /// Runs `attempt` until it succeeds, the policy says stop, or `deadline` (the one in effect,
 /// from [`Config::deadline`](crate::Config::deadline)) passes. Each attempt gets at most
 /// `per_attempt`, and never more than what is left of the deadline.
+///
+/// Every attempt first waits for the `limiter`; the deadline counts from the first attempt's
+/// sending, not from the wait before it. A 429 that the limiter absorbs is not a retry: it is
+/// sent again when the limiter lets it, for as long as the deadline allows.
 pub(crate) async fn run<T, F, Fut>(
+    limiter: &Limiter,
     policy: &RetryPolicy,
     per_attempt: Duration,
     deadline: Duration,
@@ -226,11 +241,13 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, Box<Failure>>>,
 {
-    let started = Instant::now();
-    let deadline = started + deadline;
-    let mut number = 0u32;
+    let mut clock: Option<(Instant, Instant)> = None;
+    let (mut number, mut retries) = (0u32, 0u32);
     loop {
         number += 1;
+        let permit = limiter.acquire().await;
+        let (started, deadline) =
+            *clock.get_or_insert_with(|| (Instant::now(), Instant::now() + deadline));
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(Error::Timeout {
@@ -246,6 +263,13 @@ where
         let outcome = tokio::time::timeout(per_attempt.min(left), attempt())
             .instrument(span)
             .await;
+        permit.finish(match &outcome {
+            Ok(Ok(_)) => Outcome::Success,
+            Ok(Err(failure)) if failure.class == Class::Status(429) => {
+                Outcome::RateLimited(failure.retry_after)
+            }
+            _ => Outcome::Other,
+        });
         let failure = match outcome {
             Ok(Ok(value)) => return Ok(value),
             Ok(Err(failure)) => {
@@ -263,7 +287,16 @@ where
                 retry_after: None,
             },
         };
-        let Some(wait) = policy.wait_before(number, &failure) else {
+        let absorbed = failure.class == Class::Status(429)
+            && limiter.absorbs_429()
+            && policy.retries_status(429);
+        let wait = if absorbed {
+            policy.wait_for_hint(failure.retry_after)
+        } else {
+            retries += 1;
+            policy.wait_before(retries, &failure)
+        };
+        let Some(wait) = wait else {
             return Err(failure.error);
         };
         if Instant::now() + wait >= deadline {

@@ -4,16 +4,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use flux_client::{Error, FluxClient, Images};
+use flux_client::{Error, FluxClient, Images, Limits};
 use futures_util::StreamExt;
-use indicatif::ProgressBar;
 use serde_json::json;
 
 use crate::args::{BatchArgs, RequestFields};
 use crate::connect::Connection;
 use crate::exit::{Failure, Status, describe, is_invalid_input};
+use crate::batch_progress::BatchProgress;
 use crate::manifest::{ErrorRecord, History, ImageRecord, Input, Manifest, Plan, RecordStatus};
 use crate::progress::{Progress, note};
+use crate::writer::ManifestWriter;
 
 /// Zero-padding of the line number in image names, so that they sort by line. Fixed, not taken
 /// from the input's length: a resumed line must get the name it had (a file written but not yet
@@ -39,10 +40,11 @@ enum Outcome {
 
 struct Context {
     client: FluxClient,
-    manifest: Manifest,
+    writer: ManifestWriter,
     dir: PathBuf,
-    bar: ProgressBar,
+    progress: BatchProgress,
     stop: Arc<AtomicBool>,
+    no_download: bool,
 }
 
 pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
@@ -71,20 +73,27 @@ pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
         )));
     }
     remove_stale_parts(&args.out);
-    let connection = Connection::open(&args.connection).await?;
+    // The client keeps to the account's limits; lines beyond them wait for the limiter, and a
+    // line downloading its images no longer holds a generation's place.
+    let limits = Limits::default()
+        .max_concurrent(args.concurrency)
+        .rate(args.rate);
+    let connection = Connection::open_with_limits(&args.connection, limits).await?;
+    let line_concurrency = (args.concurrency as usize).saturating_mul(2).max(4);
 
-    let progress = Progress::new(false);
-    let bar = progress.bar(lines.len() as u64, "lines");
+    let progress = BatchProgress::new(Progress::new(false), lines.len() as u64);
+    let bar = progress.bar().clone();
     let (jobs, done_earlier, failed_earlier) = plan(&lines, &history, &bar);
-    bar.inc((done_earlier + failed_earlier) as u64);
+    progress.skipped((done_earlier + failed_earlier) as u64);
 
     let stop = Arc::new(AtomicBool::new(false));
     let context = Arc::new(Context {
         client: connection.client.clone(),
-        manifest,
+        writer: ManifestWriter::start(manifest)?,
         dir: args.out.clone(),
-        bar: bar.clone(),
+        progress,
         stop: stop.clone(),
+        no_download: args.no_download,
     });
     let (abandon_tx, abandon_rx) = tokio::sync::oneshot::channel::<()>();
     let watcher = {
@@ -107,7 +116,7 @@ pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
 
     let work = futures_util::stream::iter(jobs)
         .map(|job| run_line(context.clone(), job))
-        .buffer_unordered(args.concurrency as usize)
+        .buffer_unordered(line_concurrency)
         .collect::<Vec<Outcome>>();
     let outcomes = tokio::select! {
         outcomes = work => outcomes,
@@ -135,15 +144,16 @@ pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
     if let Some(failure) = fatal {
         return Err(failure);
     }
-    let manifest_path = context.manifest.path().display().to_string();
+    let manifest_path = context.writer.path().display().to_string();
     eprintln!(
-        "flux: {done} done, {done_earlier} done earlier, {} failed{}; manifest: {manifest_path}",
+        "flux: {done} done, {done_earlier} done earlier, {} failed{}; {}; manifest: {manifest_path}",
         failed + failed_earlier,
         if not_started > 0 {
             format!(", {not_started} not started")
         } else {
             String::new()
         },
+        context.progress.achieved(),
     );
     Ok(if stop.load(Ordering::SeqCst) {
         Status::Interrupted
@@ -155,7 +165,11 @@ pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
 }
 
 /// Splits the lines into jobs and those a re-run skips.
-fn plan(lines: &[(usize, &str)], history: &History, bar: &ProgressBar) -> (Vec<Job>, usize, usize) {
+fn plan(
+    lines: &[(usize, &str)],
+    history: &History,
+    bar: &indicatif::ProgressBar,
+) -> (Vec<Job>, usize, usize) {
     let (mut jobs, mut done, mut failed) = (Vec::new(), 0, 0);
     for &(line, text) in lines {
         let input = Input::parse(text);
@@ -192,14 +206,24 @@ async fn run_line(context: Arc<Context>, job: Job) -> Outcome {
     }
     let outcome = match attempt(&context, &job).await {
         Ok((created, images)) => {
-            for path in images.iter().filter_map(|i| i.path.as_ref()) {
-                context.bar.suspend(|| println!("{}", path.display()));
+            for image in &images {
+                // The saved path, or with --no-download the URL.
+                let shown = match (&image.path, &image.url) {
+                    (Some(path), _) => path.display().to_string(),
+                    (None, Some(url)) => url.clone(),
+                    (None, None) => continue,
+                };
+                context.progress.bar().suspend(|| println!("{shown}"));
             }
+            let count = images.len();
             let mut record = job.input.record(job.line, RecordStatus::Done);
             record.created = Some(created);
             record.images = Some(images);
-            match context.manifest.append(&record) {
-                Ok(()) => Outcome::Done,
+            match context.writer.append(&record).await {
+                Ok(()) => {
+                    context.progress.line_done(count);
+                    Outcome::Done
+                }
                 Err(failure) => fatal(&context, failure),
             }
         }
@@ -209,20 +233,22 @@ async fn run_line(context: Arc<Context>, job: Job) -> Outcome {
             http_status,
             retry,
         }) => {
-            note(&context.bar, &format!("line {}: {message}", job.line));
+            context.progress.note(&format!("line {}: {message}", job.line));
             let mut record = job.input.record(job.line, RecordStatus::Failed);
             record.error = Some(ErrorRecord {
                 message,
                 http_status,
                 retry,
             });
-            match context.manifest.append(&record) {
-                Ok(()) => Outcome::Failed,
+            match context.writer.append(&record).await {
+                Ok(()) => {
+                    context.progress.line_failed();
+                    Outcome::Failed
+                }
                 Err(failure) => fatal(&context, failure),
             }
         }
     };
-    context.bar.inc(1);
     outcome
 }
 
@@ -308,7 +334,7 @@ async fn attempt(context: &Context, job: &Job) -> Result<(i64, Vec<ImageRecord>)
                     return Err(error.into());
                 }
                 Err(error) => note(
-                    &context.bar,
+                    context.progress.bar(),
                     &format!(
                         "line {}: the images generated earlier cannot be downloaded any more ({}); generating again",
                         job.line,
@@ -317,7 +343,7 @@ async fn attempt(context: &Context, job: &Job) -> Result<(i64, Vec<ImageRecord>)
                 ),
             },
             Err(error) => note(
-                &context.bar,
+                context.progress.bar(),
                 &format!(
                     "line {}: its journal entry is unusable ({}); generating again",
                     job.line,
@@ -328,13 +354,21 @@ async fn attempt(context: &Context, job: &Job) -> Result<(i64, Vec<ImageRecord>)
     }
 
     let images = request.send().await?;
+    // --no-download: the URLs are the result (base64 images, already here, are still saved).
+    if context.no_download && images.iter().all(|image| image.b64_json().is_none()) {
+        return Ok((images.created(), image_records(&images, &[])));
+    }
     // Keep the URLs before downloading, so that a line interrupted now is not paid for again.
     // Base64 images are in the response itself and are written at once; they are not journaled.
     if images.iter().all(|image| image.b64_json().is_none()) {
         let mut record = job.input.record(job.line, RecordStatus::Generated);
         record.created = Some(images.created());
         record.images = Some(image_records(&images, &[]));
-        context.manifest.append(&record).map_err(LineError::Fatal)?;
+        context
+            .writer
+            .append(&record)
+            .await
+            .map_err(LineError::Fatal)?;
     }
     Ok(save(context, job, &images).await?)
 }

@@ -3,12 +3,14 @@
 
 mod args;
 mod batch;
+mod batch_progress;
 mod connect;
 mod exit;
 mod generate;
 mod manifest;
 mod mock;
 mod progress;
+mod writer;
 
 use std::process::ExitCode;
 

@@ -36,6 +36,7 @@ pub mod diff;
 pub mod enums;
 pub mod generate;
 pub mod perf;
+pub mod perf_batch;
 pub mod pointer;
 mod walk;
 

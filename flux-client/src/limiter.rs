@@ -147,11 +147,25 @@ impl Limiter {
             };
         };
         let slot = match &shared.slots {
-            // The semaphore is never closed.
-            Some(slots) => slots.clone().acquire_owned().await.ok(),
-            None => None,
+            None => {
+                shared.wait_for_pace().await;
+                None
+            }
+            Some(slots) => loop {
+                // The semaphore is never closed.
+                let Ok(slot) = slots.clone().acquire_owned().await else {
+                    break None;
+                };
+                // A lowered concurrent limit takes back places held by waiters too.
+                let Some(slot) = shared.keep(slot) else {
+                    continue;
+                };
+                shared.wait_for_pace().await;
+                if let Some(slot) = shared.keep(slot) {
+                    break Some(slot);
+                }
+            },
         };
-        shared.wait_for_pace().await;
         let in_flight_before = shared.in_flight.fetch_add(1, Ordering::SeqCst);
         let epoch = shared.state().epoch;
         Permit {
@@ -175,6 +189,17 @@ impl Limiter {
 impl Shared {
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The slot, or `None` when a lowered concurrent limit takes it out of circulation.
+    fn keep(&self, slot: OwnedSemaphorePermit) -> Option<OwnedSemaphorePermit> {
+        let mut state = self.state();
+        if state.deficit > 0 {
+            state.deficit -= 1;
+            slot.forget();
+            return None;
+        }
+        Some(slot)
     }
 
     async fn wait_for_pace(&self) {
@@ -288,12 +313,12 @@ impl Permit {
             let until = now + hint.min(MAX_PAUSE);
             state.paused_until = Some(state.paused_until.map_or(until, |u| u.max(until)));
         }
-        // No recent success was sent with this many in flight: the account's concurrent limit
-        // (what is left of it) is likely what refused this one.
+        // Sent with more in flight than any recent success: the account's concurrent limit (what
+        // is left of it) is likely what refused this one. Otherwise the pace is to blame.
         let recent = now.saturating_duration_since(state.ok_high_at) <= state.horizon();
         let concurrency = shared.slots.is_some()
             && self.in_flight_before >= 1
-            && (!recent || self.in_flight_before >= state.ok_high);
+            && (!recent || self.in_flight_before > state.ok_high);
         if concurrency {
             state.successes_in_row = 0;
             let window = self.in_flight_before;

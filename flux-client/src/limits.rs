@@ -142,8 +142,8 @@ impl FromStr for Rate {
 /// The default is the API's documented limits for an account, 30 concurrent tasks and 600
 /// requests per minute, with [adaptation](Self::adapt_to_429) to `429 Too Many Requests` on:
 ///
-/// - a 429 that looks like the concurrent limit (no recent success was sent with as many
-///   generations in flight) lowers the concurrent limit to the number that was in flight; any
+/// - a 429 that looks like the concurrent limit (sent with more generations in flight than any
+///   recent success) lowers the concurrent limit to the number that was in flight; any
 ///   other 429 lowers the pace to 70 % of what it was (once per round of requests sent at that
 ///   pace). A `Retry-After` pauses every request of the client until it has passed (60 s at
 ///   most).

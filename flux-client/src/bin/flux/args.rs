@@ -336,7 +336,8 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
 }
 
 fn parse_rate(text: &str) -> Result<flux_client::Rate, String> {
-    text.parse().map_err(|e: flux_client::RateParseError| e.to_string())
+    text.parse()
+        .map_err(|e: flux_client::RateParseError| e.to_string())
 }
 
 fn parse_fault(text: &str) -> Result<Fault, String> {

@@ -9,9 +9,9 @@ use futures_util::StreamExt;
 use serde_json::json;
 
 use crate::args::{BatchArgs, RequestFields};
+use crate::batch_progress::BatchProgress;
 use crate::connect::Connection;
 use crate::exit::{Failure, Status, describe, is_invalid_input};
-use crate::batch_progress::BatchProgress;
 use crate::manifest::{ErrorRecord, History, ImageRecord, Input, Manifest, Plan, RecordStatus};
 use crate::progress::{Progress, note};
 use crate::writer::ManifestWriter;
@@ -233,7 +233,9 @@ async fn run_line(context: Arc<Context>, job: Job) -> Outcome {
             http_status,
             retry,
         }) => {
-            context.progress.note(&format!("line {}: {message}", job.line));
+            context
+                .progress
+                .note(&format!("line {}: {message}", job.line));
             let mut record = job.input.record(job.line, RecordStatus::Failed);
             record.error = Some(ErrorRecord {
                 message,

@@ -90,7 +90,9 @@ impl BatchProgress {
         let elapsed = self.started.elapsed().as_secs_f64().max(1e-3);
         let finished = self.finished();
         let per_second = finished as f64 / elapsed;
-        let to_run = self.total.saturating_sub(self.earlier.load(Ordering::Relaxed));
+        let to_run = self
+            .total
+            .saturating_sub(self.earlier.load(Ordering::Relaxed));
         let left = to_run.saturating_sub(finished);
         let eta = if per_second > 0.0 {
             format!(", about {} left", human(left as f64 / per_second))

@@ -31,7 +31,8 @@ impl ManifestWriter {
                 while let Ok(first) = writes.recv() {
                     let mut group = vec![first];
                     group.extend(writes.try_iter());
-                    let bytes: Vec<u8> = group.iter().flat_map(|w| w.line.iter().copied()).collect();
+                    let bytes: Vec<u8> =
+                        group.iter().flat_map(|w| w.line.iter().copied()).collect();
                     let result = manifest.append_synced(&bytes).map_err(|e| e.to_string());
                     for write in group {
                         let _ = write.done.send(result.clone());
@@ -51,7 +52,8 @@ impl ManifestWriter {
         let mut line = serde_json::to_vec(record)
             .map_err(|e| Failure::failed(format!("cannot encode a manifest record: {e}")))?;
         line.push(b'\n');
-        let failed = |e: String| Failure::failed(format!("cannot write {}: {e}", self.path.display()));
+        let failed =
+            |e: String| Failure::failed(format!("cannot write {}: {e}", self.path.display()));
         let (done, synced) = oneshot::channel();
         self.queue
             .send(Write { line, done })

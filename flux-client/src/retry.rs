@@ -243,16 +243,31 @@ where
 {
     let mut clock: Option<(Instant, Instant)> = None;
     let (mut number, mut retries) = (0u32, 0u32);
+    // The last 429 absorbed: what the caller gets if the deadline passes while waiting.
+    let mut limited: Option<Error> = None;
     loop {
         number += 1;
-        let permit = limiter.acquire().await;
+        let permit = match clock {
+            None => limiter.acquire().await,
+            Some((started, deadline)) => {
+                let until = tokio::time::Instant::from_std(deadline);
+                match tokio::time::timeout_at(until, limiter.acquire()).await {
+                    Ok(permit) => permit,
+                    Err(_) => {
+                        return Err(limited.unwrap_or(Error::Timeout {
+                            elapsed: started.elapsed(),
+                        }));
+                    }
+                }
+            }
+        };
         let (started, deadline) =
             *clock.get_or_insert_with(|| (Instant::now(), Instant::now() + deadline));
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(Error::Timeout {
+            return Err(limited.unwrap_or(Error::Timeout {
                 elapsed: started.elapsed(),
-            });
+            }));
         }
         let span = tracing::info_span!(
             "flux.attempt",
@@ -303,12 +318,16 @@ where
             tracing::warn!(attempt = number, error = %failure.error, "no time left to retry");
             return Err(failure.error);
         }
+
         tracing::warn!(
             attempt = number,
             wait_ms = wait.as_millis() as u64,
             error = %failure.error,
             "retrying"
         );
+        if absorbed {
+            limited = Some(failure.error);
+        }
         tokio::time::sleep(wait).await;
     }
 }

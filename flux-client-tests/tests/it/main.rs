@@ -5,6 +5,7 @@ mod layer_common;
 mod layer_env;
 mod layer_errors;
 mod layer_images;
+mod layer_limits;
 mod layer_mock;
 mod layer_retry;
 mod layer_tracing;

@@ -2,6 +2,7 @@
 #![cfg(feature = "cli")]
 
 mod batch;
+mod batch_limits;
 mod exit_status;
 mod generate;
 mod help;

@@ -1,5 +1,6 @@
 //! Generates the API client from the stored OpenAPI document:
-//! `openapi/flux-pro.json` (as received) → `build_tools::repair` → progenitor
+//! `openapi/flux-pro.json` (as received; inside this package a symbolic link to the workspace's
+//! `openapi/flux-pro.json`, stored as a file by `cargo package`) → `build_tools::repair` → progenitor
 //! (`build_tools::generate`) → `$OUT_DIR/flux_api.rs`, included by `src/generated.rs`.
 //! The build stops with the JSON pointer and the reason when that fails.
 
@@ -7,10 +8,7 @@ use std::path::{Path, PathBuf};
 
 fn main() {
     let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
-    let root = manifest
-        .parent()
-        .expect("flux-client sits inside the workspace");
-    let document = root.join("openapi/flux-pro.json");
+    let document = manifest.join("openapi/flux-pro.json");
     println!("cargo::rerun-if-changed={}", document.display());
     println!("cargo::rerun-if-changed=build.rs");
 

@@ -27,7 +27,7 @@ Usage:
       Repair the stored document (default openapi/flux-pro.json) in memory and compare it with
       the committed patched copy (default openapi/flux-pro.patched.json). Exits 1 with a diff
       when the copy is stale; refresh it with
-      cargo run -p build-tools -- patch openapi/flux-pro.json --out openapi/flux-pro.patched.json
+      cargo run -p flux-client-build -- patch openapi/flux-pro.json --out openapi/flux-pro.patched.json
   build-tools diff OLD NEW [--json]
       Repair both documents, then list what NEW changes against OLD, one line per change
       (verdict, api or wire, JSON pointer, kind, old -> new), grouped as breaking and
@@ -35,7 +35,7 @@ Usage:
       document instead: {\"changes\": [...], \"suggested_bump\": ...}.
       Before regenerating, compare with the committed version:
       git show HEAD:openapi/flux-pro.json > /tmp/old.json
-      cargo run -p build-tools -- diff /tmp/old.json openapi/flux-pro.json
+      cargo run -p flux-client-build -- diff /tmp/old.json openapi/flux-pro.json
 
   build-tools build-cost [--features F] [--no-default-features] [--top N] [--keep]
       Copy the tracked files into a temporary directory and time, with a target directory of
@@ -45,7 +45,7 @@ Usage:
       Exits 1 when build.rs reran when it should not, or did not when it should.
   build-tools perf [build-cost options]
       Run the benchmarks (cargo bench -p flux-client-tests), then build-cost, then print the
-      RESULT lines together. Run it as: cargo run --release -p build-tools -- perf
+      RESULT lines together. Run it as: cargo run --release -p flux-client-build -- perf
   build-tools perf-batch [--case K] [--lines N] [--scale N]
       Only the batch benchmark: `flux batch` with its defaults against the five accounts the
       mock plays (efficiency, share of 429, every line done once); --scale N instead runs an
@@ -201,7 +201,7 @@ fn check(
     let diff = similar::TextDiff::from_lines(&committed, &expected);
     write!(
         err,
-        "{} is stale: repairing {} now gives\n{}\nrefresh it with: cargo run -p build-tools -- patch {} --out {}\n",
+        "{} is stale: repairing {} now gives\n{}\nrefresh it with: cargo run -p flux-client-build -- patch {} --out {}\n",
         patched.display(),
         document.display(),
         diff.unified_diff()

@@ -16,6 +16,10 @@ pub const RENAMES: &[(&str, &str)] = &[
     ("CreateImageResponseDataItem", "ImageData"),
 ];
 
+/// The type the generated `Client` carries as progenitor's inner value (`ClientInfo::inner`),
+/// defined by the hand-written layer of `flux-client`.
+pub const INNER_TYPE: &str = "crate::hooks::Session";
+
 /// Generates the client's Rust source from a repaired document.
 ///
 /// Errors name the JSON pointer when the document is not OpenAPI 3.0 as progenitor reads it,
@@ -36,7 +40,10 @@ pub fn generate_client(repaired: &Value) -> Result<String, String> {
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_derive("schemars::JsonSchema")
-        .with_derive("PartialEq");
+        .with_derive("PartialEq")
+        // Per-client state for the hooks (the key, the answer size cap): each generated
+        // `Client` carries its own, so no request ever needs task-local or global state.
+        .with_inner_type(INNER_TYPE.parse().expect("a Rust path"));
     for (from, to) in RENAMES {
         settings.with_patch(from, TypePatch::default().with_rename(to));
     }
@@ -45,7 +52,7 @@ pub fn generate_client(repaired: &Value) -> Result<String, String> {
         .map_err(|e| {
             format!(
                 "progenitor cannot generate a client from the repaired document: {e} \
-             (`cargo run -p build-tools -- patch <document>` shows what progenitor was given)"
+             (`cargo run -p flux-client-build -- patch <document>` shows what progenitor was given)"
             )
         })?;
 

@@ -49,7 +49,7 @@ fn setup(runtime: &tokio::runtime::Runtime, mib: usize) -> Setup {
         .expect("generate");
     let image = images.first().clone();
     let url = image.url().expect("an image URL").to_owned();
-    let raw = flux_client::http_client_builder()
+    let raw = flux_client::reqwest::Client::builder()
         .build()
         .expect("raw client");
     Setup {

@@ -3,7 +3,7 @@
 //! With `--scale N`: a batch of N lines (`--no-download`), its resident memory over the run and
 //! how soon a resume from its manifest starts sending.
 //!
-//! Run: `cargo run --release -p build-tools -- perf-batch` (or `... -- perf-batch --scale 100000`).
+//! Run: `cargo run --release -p flux-client-build -- perf-batch` (or `... -- perf-batch --scale 100000`).
 //! Nothing is asserted; figures are printed, `RESULT` lines last.
 
 use std::collections::HashMap;

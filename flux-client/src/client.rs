@@ -4,15 +4,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::HeaderValue;
-
 use crate::config::{
     API_KEY_ENV, ApiKey, AuthScheme, BASE_URL_ENV, Config, DEFAULT_BASE_URL,
-    DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MODEL, parse_base_url,
+    DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MODEL, parse_base_url,
 };
 use crate::error::{Error, Result};
-use crate::generated::Client;
-use crate::hooks::Exchange;
+use crate::generated::{Client, Session};
 use crate::images::Images;
 use crate::limiter::Limiter;
 use crate::limits::Limits;
@@ -25,7 +22,8 @@ use crate::types::{self, CreateImageBody};
 /// for a slow one.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// The client for the FLUX1.1 \[pro\] ultra image API. Cheap to clone; clones share connections.
+/// The client for the FLUX1.1 \[pro\] ultra image API. Cheap to clone (one `Arc`); clones share
+/// connections, and the futures of its requests own what they need, so they can be spawned.
 ///
 /// ```
 /// use flux_client::FluxClient;
@@ -48,7 +46,6 @@ pub struct FluxClient {
 
 struct Inner {
     config: Config,
-    auth: HeaderValue,
     generated: Client,
     downloader: Downloader,
     /// One for the client and all its clones.
@@ -81,32 +78,35 @@ impl FluxClient {
     }
 
     /// Starts an image generation for `prompt`; set options on the request, then
-    /// [`send`](GenerateRequest::send) it.
-    pub fn generate(&self, prompt: impl Into<String>) -> GenerateRequest<'_> {
-        GenerateRequest::new(self, prompt.into())
-    }
-
-    /// The generated progenitor client, for anything this layer does not cover. Its requests
-    /// carry the key only inside [`authorized`](Self::authorized).
-    pub fn generated(&self) -> &Client {
-        &self.inner.generated
-    }
-
-    /// Runs `call` (a call on [`generated`](Self::generated)) with the API key added to its
-    /// requests.
+    /// [`send`](GenerateRequest::send) it. The request holds a clone of this client, so its
+    /// future is `Send + 'static`:
     ///
     /// ```
-    /// # async fn demo(client: flux_client::FluxClient) -> Result<(), Box<dyn std::error::Error>> {
-    /// use flux_client::types::CreateImageBody;
-    /// let body = CreateImageBody::builder().model("flux-pro-v1.1-ultra-text-to-image").prompt("fox");
-    /// let response = client
-    ///     .authorized(client.generated().create_image().body(body).send())
-    ///     .await?;
-    /// println!("{}", response.status());
+    /// # #[cfg(feature = "mock")]
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let server = flux_client::mock::MockServer::start().await?;
+    /// let client = flux_client::FluxClient::builder()
+    ///     .base_url(server.base_url())
+    ///     .api_key(server.api_key())
+    ///     .build()?;
+    /// let task = tokio::spawn(client.generate("a red fox").send());
+    /// let images = task.await??;
+    /// assert_eq!(images.len(), 1);
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "mock"))]
+    /// # fn main() {}
     /// ```
-    pub async fn authorized<F: Future>(&self, call: F) -> F::Output {
-        Exchange::new(self.inner.auth.clone()).scope(call).await
+    pub fn generate(&self, prompt: impl Into<String>) -> GenerateRequest {
+        GenerateRequest::new(self.clone(), prompt.into())
+    }
+
+    /// The generated progenitor client, for anything this layer does not cover, ready to use:
+    /// its API requests carry the key, and it shares this client's connections, timeouts, user
+    /// agent and TLS (see [`generated`](crate::generated) for how its answers are read). It
+    /// does not retry.
+    pub fn generated(&self) -> &Client {
+        &self.inner.generated
     }
 
     /// Rebuilds [`Images`] from a response kept earlier (a journal written between generating
@@ -144,13 +144,8 @@ impl FluxClient {
         let attempt = || {
             let body = body.clone();
             async move {
-                let exchange = Exchange::new(inner.auth.clone());
-                let result = exchange
-                    .scope(inner.generated.create_image().body(body).send())
-                    .await;
-                // The captured head is only needed to explain a failure.
-                let head = result.as_ref().err().and_then(|_| exchange.take_head());
-                crate::response::classify(result, head)
+                let result = inner.generated.create_image().body(body).send().await;
+                crate::response::classify(result)
             }
         };
         let (response, request_id) = tracing::Instrument::instrument(
@@ -203,6 +198,7 @@ pub struct FluxClientBuilder {
     limits: Limits,
     user_agent: String,
     max_download_bytes: u64,
+    max_response_bytes: u64,
     allow_insecure_http: bool,
     http_client: Option<reqwest::Client>,
 }
@@ -220,6 +216,7 @@ impl Default for FluxClientBuilder {
             limits: Limits::default(),
             user_agent: concat!("flux-client/", env!("CARGO_PKG_VERSION")).to_owned(),
             max_download_bytes: DEFAULT_MAX_DOWNLOAD_BYTES,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             allow_insecure_http: false,
             http_client: None,
         }
@@ -239,6 +236,7 @@ impl fmt::Debug for FluxClientBuilder {
             .field("limits", &self.limits)
             .field("user_agent", &self.user_agent)
             .field("max_download_bytes", &self.max_download_bytes)
+            .field("max_response_bytes", &self.max_response_bytes)
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("http_client", &self.http_client.is_some())
             .finish()
@@ -357,6 +355,14 @@ impl FluxClientBuilder {
         self
     }
 
+    /// The largest API answer read, in bytes (default
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`](crate::DEFAULT_MAX_RESPONSE_BYTES), 256 MiB). A larger
+    /// answer is not read further and fails as [`Error::Decode`].
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = bytes;
+        self
+    }
+
     /// Allows plain `http` base URLs to non-loopback hosts (the key then travels unencrypted).
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.allow_insecure_http = allow;
@@ -364,8 +370,21 @@ impl FluxClientBuilder {
     }
 
     /// Uses your own `reqwest::Client` (proxies, custom TLS roots, ...) for API calls and
-    /// downloads. It must not carry an `Authorization` default header: the layer adds the key
-    /// to API requests itself, and your header would reach the image host.
+    /// downloads, instead of the one this crate builds (rustls with aws-lc-rs, see the README).
+    /// It must not carry an `Authorization` default header: the layer adds the key to API
+    /// requests itself, and your header would reach the image host.
+    ///
+    /// ```
+    /// let http = flux_client::reqwest::Client::builder()
+    ///     .user_agent("my-app/1.0")
+    ///     .build()
+    ///     .expect("a client");
+    /// let client = flux_client::FluxClient::builder()
+    ///     .api_key("sk-test")
+    ///     .http_client(http)
+    ///     .build()?;
+    /// # Ok::<(), flux_client::Error>(())
+    /// ```
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -376,7 +395,8 @@ impl FluxClientBuilder {
         let api_key = self
             .api_key
             .ok_or_else(|| Error::config("api_key", format!("is not set (set {API_KEY_ENV})")))?;
-        let auth = api_key.header(self.auth_scheme)?;
+        let session = Session::new(Some(&api_key), self.auth_scheme)?
+            .max_response_bytes(self.max_response_bytes);
         let base_url = parse_base_url(&self.base_url, self.allow_insecure_http)?;
         if self.model.trim().is_empty() {
             return Err(Error::config("model", "is empty"));
@@ -391,7 +411,7 @@ impl FluxClientBuilder {
         };
         // The generated client appends `/v1/images/generations` to this string.
         let base = base_url.as_str().trim_end_matches('/');
-        let generated = Client::new_with_client(base, http.clone());
+        let generated = Client::new_with_client(base, http.clone(), session);
         let config = Config {
             api_key,
             auth_scheme: self.auth_scheme,
@@ -404,6 +424,7 @@ impl FluxClientBuilder {
             limits: self.limits,
             user_agent: self.user_agent,
             max_download_bytes: self.max_download_bytes,
+            max_response_bytes: self.max_response_bytes,
             allow_insecure_http: self.allow_insecure_http,
         };
         let downloader = Downloader {
@@ -415,7 +436,6 @@ impl FluxClientBuilder {
         Ok(FluxClient {
             inner: Arc::new(Inner {
                 config,
-                auth,
                 generated,
                 downloader,
                 limiter,

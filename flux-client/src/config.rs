@@ -20,6 +20,9 @@ pub const DEFAULT_BASE_URL: &str = "https://image.onerouter.pro";
 pub const DEFAULT_MODEL: &str = "flux-pro-v1.1-ultra-text-to-image";
 /// Largest image download accepted by default (64 MiB).
 pub const DEFAULT_MAX_DOWNLOAD_BYTES: u64 = 64 * 1024 * 1024;
+/// Largest API answer read by default (256 MiB): room for many base64 images of the largest
+/// size in one answer, while a runaway answer cannot exhaust memory.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// How the key is written in the `Authorization` header.
 ///
@@ -119,6 +122,7 @@ pub struct Config {
     pub(crate) limits: Limits,
     pub(crate) user_agent: String,
     pub(crate) max_download_bytes: u64,
+    pub(crate) max_response_bytes: u64,
     pub(crate) allow_insecure_http: bool,
 }
 
@@ -176,6 +180,10 @@ impl Config {
     /// The largest image download accepted, in bytes.
     pub fn max_download_bytes(&self) -> u64 {
         self.max_download_bytes
+    }
+    /// The largest API answer read, in bytes.
+    pub fn max_response_bytes(&self) -> u64 {
+        self.max_response_bytes
     }
     /// Whether plain `http` to non-loopback hosts was allowed.
     pub fn allow_insecure_http(&self) -> bool {

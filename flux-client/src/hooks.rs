@@ -1,59 +1,88 @@
-//! progenitor's [`ClientHooks`] for the generated [`Client`]: one place for the cross-cutting
-//! concerns of every generated call (the key, tracing, and capturing the answer's status and
-//! headers, which the generated error loses when a body cannot be decoded).
+//! progenitor's [`ClientHooks`] for the generated [`Client`]: the key, tracing, and the answer
+//! read once (bounded) before progenitor decodes it (see `answer.rs`).
+//!
+//! Everything a hook needs is in the [`Session`] the client carries (progenitor's inner type),
+//! so a request depends on nothing but the client that sends it: no task-local, no global.
 
-use std::sync::{Arc, Mutex};
+use std::fmt;
 use std::time::Instant;
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderName, HeaderValue};
 
+use crate::answer::{self, TooLarge};
+use crate::config::{ApiKey, AuthScheme, DEFAULT_MAX_RESPONSE_BYTES};
+use crate::error::Result;
 use crate::generated::Client;
 
-tokio::task_local! {
-    static EXCHANGE: Arc<Exchange>;
-}
-
-/// What one attempt shares with the hooks: the key to send and the answer's head (its status,
-/// and only the headers a failure needs: see [`kept_headers`](crate::response::kept_headers)).
-#[derive(Debug, Default)]
-pub(crate) struct Exchange {
+/// What a generated [`Client`] carries besides its base URL and `reqwest::Client`: the
+/// `Authorization` value its API requests get, and the largest answer it reads.
+///
+/// [`FluxClient::generated`](crate::FluxClient::generated) returns a client with this filled
+/// in. Build one yourself only to call the generated client directly without a `FluxClient`.
+///
+/// ```
+/// use flux_client::generated::{Client, Session};
+/// use flux_client::{ApiKey, AuthScheme};
+///
+/// let session = Session::new(Some(&ApiKey::new("sk-test")), AuthScheme::RawKey)?;
+/// let client = Client::new("http://127.0.0.1:4010", session);
+/// assert!(!format!("{:?}", client.inner()).contains("sk-test"));
+/// # use flux_client::generated::ClientInfo;
+/// # Ok::<(), flux_client::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Session {
     auth: Option<HeaderValue>,
-    head: Mutex<Option<(StatusCode, HeaderMap)>>,
+    max_response_bytes: u64,
 }
 
-impl Exchange {
-    pub(crate) fn new(auth: HeaderValue) -> Arc<Self> {
-        Arc::new(Self {
-            auth: Some(auth),
-            head: Mutex::default(),
+impl Session {
+    /// A session that sends `key` (when given) as `scheme` says, and reads answers up to
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`]. Fails as [`Error::InvalidConfig`](crate::Error) for an
+    /// empty key or one that cannot be a header value.
+    pub fn new(key: Option<&ApiKey>, scheme: AuthScheme) -> Result<Self> {
+        let auth = key.map(|key| key.header(scheme)).transpose()?;
+        Ok(Self {
+            auth,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         })
     }
 
-    /// Runs `future` (a generated call) with this exchange visible to the hooks.
-    pub(crate) async fn scope<F: Future>(self: &Arc<Self>, future: F) -> F::Output {
-        EXCHANGE.scope(Arc::clone(self), future).await
-    }
-
-    /// The status and headers of the last answer received in this exchange, taken out (not
-    /// copied: a success never needs them, so only failures pay for them once).
-    pub(crate) fn take_head(&self) -> Option<(StatusCode, HeaderMap)> {
-        self.head.lock().map(|mut h| h.take()).unwrap_or_default()
+    /// The largest answer body read, in bytes; a larger one is an error.
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = bytes;
+        self
     }
 }
 
-impl ClientHooks<()> for Client {
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("auth", &self.auth.as_ref().map(|_| "<redacted>"))
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish()
+    }
+}
+
+/// progenitor's generated requests carry `api-version: <info.version>` and
+/// `accept: application/json`; the API needs neither (it answers JSON whatever is asked), so the
+/// hook drops them and every request carries only what the API uses (README "Use it in your
+/// program").
+static API_VERSION: HeaderName = HeaderName::from_static("api-version");
+
+impl ClientHooks<Session> for Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
         _info: &OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        let _ = EXCHANGE.try_with(|exchange| {
-            if let Some(auth) = &exchange.auth {
-                request.headers_mut().insert(AUTHORIZATION, auth.clone());
-            }
-        });
+    ) -> std::result::Result<(), progenitor_client::Error<E>> {
+        let headers = request.headers_mut();
+        headers.remove(&API_VERSION);
+        headers.remove(ACCEPT);
+        if let Some(auth) = &self.inner().auth {
+            headers.insert(AUTHORIZATION, auth.clone());
+        }
         Ok(())
     }
 
@@ -73,19 +102,34 @@ impl ClientHooks<()> for Client {
         let result = self.client().execute(request).await;
         let span = tracing::Span::current();
         span.record("latency_ms", started.elapsed().as_millis() as u64);
-        match &result {
+        match result {
             Ok(response) => {
                 span.record("status", response.status().as_u16());
                 tracing::debug!(status = response.status().as_u16(), "response received");
-                let _ = EXCHANGE.try_with(|exchange| {
-                    if let Ok(mut head) = exchange.head.lock() {
-                        let kept = crate::response::kept_headers(response.headers());
-                        *head = Some((response.status(), kept));
-                    }
-                });
+                answer::normalize(response, self.inner().max_response_bytes).await
             }
-            Err(error) => tracing::debug!(%error, "request failed"),
+            Err(error) => {
+                tracing::debug!(%error, "request failed");
+                Err(error)
+            }
         }
-        result
+    }
+
+    async fn post<E>(
+        &self,
+        result: &reqwest::Result<reqwest::Response>,
+        _info: &OperationInfo,
+    ) -> std::result::Result<(), progenitor_client::Error<E>> {
+        match result {
+            Ok(response) => match response.extensions().get::<TooLarge>() {
+                Some(TooLarge(limit)) => Err(progenitor_client::Error::Custom(format!(
+                    "the answer (HTTP {}) is larger than the {limit}-byte limit \
+                     (max_response_bytes)",
+                    response.status().as_u16()
+                ))),
+                None => Ok(()),
+            },
+            Err(_) => Ok(()),
+        }
     }
 }

@@ -1,48 +1,47 @@
-//! The one place that builds `reqwest` clients.
+//! The one place that builds the `reqwest` client a [`FluxClient`](crate::FluxClient) uses when
+//! none is given.
 //!
-//! No client built here carries the API key: the key is added to API requests only, by the
-//! request hook in `hooks.rs`, so the same client can download images from any host without
-//! leaking it.
+//! TLS is configured here, explicitly: rustls with the aws-lc-rs provider and the platform's
+//! certificate verifier, handed to reqwest as a finished `ClientConfig`. Nothing is installed
+//! process-wide, so the host program's own rustls and reqwest clients keep whatever provider
+//! they had, whether they are built before or after this one.
+//!
+//! The client carries no `Authorization` header: the key is added to API requests only, by the
+//! generated client's hook (`hooks.rs`), so the same client downloads images from any host
+//! without leaking it.
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use rustls_platform_verifier::BuilderVerifierExt;
 
 use crate::error::{Error, Result};
 
-/// A `reqwest` client builder ready for this crate's TLS setup, for
-/// [`FluxClientBuilder::http_client`](crate::FluxClientBuilder::http_client) (proxies, custom
-/// roots, ...).
-///
-/// This crate builds reqwest with rustls and the `ring` provider; a `reqwest::ClientBuilder`
-/// made elsewhere in the process would panic without a provider installed. This function installs
-/// it first.
-///
-/// ```
-/// let http = flux_client::http_client_builder()
-///     .user_agent("my-app/1.0")
-///     .build()
-///     .expect("a client");
-/// let client = flux_client::FluxClient::builder()
-///     .api_key("sk-test")
-///     .http_client(http)
-///     .build()?;
-/// # Ok::<(), flux_client::Error>(())
-/// ```
-pub fn http_client_builder() -> reqwest::ClientBuilder {
-    install_crypto_provider();
-    reqwest::Client::builder()
-}
-
 /// Builds the HTTP client used for API calls and downloads.
 pub(crate) fn build_client(user_agent: &str, connect_timeout: Duration) -> Result<reqwest::Client> {
-    http_client_builder()
+    let fail = |e: &dyn std::fmt::Display| {
+        Error::config("http_client", format!("cannot build the HTTP client: {e}"))
+    };
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls_config().map_err(|e| fail(&e))?)
         .user_agent(user_agent)
         .connect_timeout(connect_timeout)
         .build()
-        .map_err(|e| Error::config("http_client", format!("cannot build the HTTP client: {e}")))
+        .map_err(|e| fail(&e))
 }
 
-/// reqwest is built with `rustls-no-provider` (ring builds faster than aws-lc-rs), so a process
-/// default must exist before the first client. Installing twice is harmless.
-fn install_crypto_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+/// rustls with aws-lc-rs and the platform verifier, offering the HTTP versions reqwest speaks
+/// in this build (ALPN).
+fn tls_config() -> std::result::Result<rustls::ClientConfig, rustls::Error> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_platform_verifier()?
+        .with_no_client_auth();
+    config.alpn_protocols = if cfg!(feature = "http2") {
+        vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+    } else {
+        vec![b"http/1.1".to_vec()]
+    };
+    Ok(config)
 }

@@ -38,8 +38,8 @@ use crate::types::{AspectRatio, CreateImageBody, OutputFormat, SafetyTolerance};
 /// ```
 #[derive(Clone, Debug)]
 #[must_use = "a request does nothing until it is sent"]
-pub struct GenerateRequest<'a> {
-    client: &'a FluxClient,
+pub struct GenerateRequest {
+    client: FluxClient,
     prompt: String,
     model: Option<String>,
     size: Option<AspectRatio>,
@@ -57,8 +57,8 @@ pub struct GenerateRequest<'a> {
     rejected: Vec<(&'static str, String)>,
 }
 
-impl<'a> GenerateRequest<'a> {
-    pub(crate) fn new(client: &'a FluxClient, prompt: String) -> Self {
+impl GenerateRequest {
+    pub(crate) fn new(client: FluxClient, prompt: String) -> Self {
         Self {
             client,
             prompt,
@@ -240,6 +240,9 @@ impl<'a> GenerateRequest<'a> {
 
     /// Validates the request, sends it (retrying as the client's policy allows) and returns the
     /// generated images.
+    ///
+    /// The future is `Send + 'static` and can be spawned. Dropping it abandons the request, but
+    /// a generation the server already started may still be billed.
     pub async fn send(self) -> Result<Images> {
         let body = self.body()?;
         self.client.create_image(body).await

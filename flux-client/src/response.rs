@@ -5,6 +5,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderName, RETRY_AFTER};
 
+use crate::answer::SYNTHESIZED;
 use crate::error::{Error, excerpt};
 use crate::retry::{Class, Failure, parse_retry_after};
 use crate::types::{CreateImageResponse, ErrorBody, ErrorDetail};
@@ -28,27 +29,15 @@ pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// The headers a failure may need later (request id, `Retry-After`), copied out of `headers`:
-/// what the hooks keep of each answer instead of the whole map.
-pub(crate) fn kept_headers(headers: &HeaderMap) -> HeaderMap {
-    let mut kept = HeaderMap::new();
-    for name in REQUEST_ID.iter().chain([&RETRY_AFTER]) {
-        for value in headers.get_all(name) {
-            kept.append(name.clone(), value.clone());
-        }
-    }
-    kept
-}
-
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     parse_retry_after(headers.get(RETRY_AFTER)?.to_str().ok()?)
 }
 
-/// Maps one attempt's result. `head` is the status and headers the hooks captured, which the
-/// generated error drops when a body cannot be decoded.
+/// Maps one attempt's result. The hooks have read the answer (`answer.rs`): every 4xx/5xx
+/// arrives as an `ErrorResponse` with its status and headers, so a body that cannot be decoded
+/// is always a 2xx.
 pub(crate) fn classify(
     result: Generated,
-    head: Option<(StatusCode, HeaderMap)>,
 ) -> Result<(CreateImageResponse, Option<String>), Box<Failure>> {
     use progenitor_client::Error as G;
     let error = match result {
@@ -60,14 +49,17 @@ pub(crate) fn classify(
     };
     Err(Box::new(match error {
         G::ErrorResponse(value) => {
-            let status = value.status();
+            let status = value.status().as_u16();
+            let synthesized = value.headers().contains_key(&SYNTHESIZED);
             let headers = value.headers().clone();
-            from_detail(status.as_u16(), value.into_inner().error, &headers)
+            let detail = value.into_inner().error;
+            if synthesized {
+                api(status, Details::message_only(detail.message), &headers)
+            } else {
+                from_detail(status, detail, &headers)
+            }
         }
-        G::InvalidResponsePayload(body, decode_error) => {
-            let (status, headers) = head.unwrap_or((StatusCode::OK, HeaderMap::new()));
-            undecodable(status, &headers, &body, &decode_error)
-        }
+        G::InvalidResponsePayload(body, decode_error) => undecodable(&body, &decode_error),
         G::UnexpectedResponse(response) => {
             let status = response.status();
             let headers = response.headers().clone();
@@ -77,22 +69,17 @@ pub(crate) fn classify(
                 &headers,
             )
         }
-        // An error answer whose body broke off still stands for its status (429 stays retryable).
-        G::ResponseBodyError(e) => match head {
-            Some((status, headers)) if !status.is_success() => {
-                let message = format!(
-                    "{}; the body could not be read: {}",
-                    unexpected(status),
-                    describe(&e)
-                );
-                api(status.as_u16(), Details::message_only(message), &headers)
-            }
-            Some((status, _)) => broken_off(status, &e),
-            None => communication(&e),
-        },
+        // A 2xx answer whose body broke off (the hook reads error bodies itself).
+        G::ResponseBodyError(e) => broken_off(&e),
+        G::CommunicationError(e) if e.is_body() || e.is_decode() => broken_off(&e),
         G::CommunicationError(e) | G::InvalidUpgrade(e) => communication(&e),
         G::InvalidRequest(reason) => final_failure(Error::invalid("body", reason)),
-        G::Custom(reason) => final_failure(Error::Connection { reason }),
+        // Only the post hook raises these: an answer over `max_response_bytes`.
+        G::Custom(reason) => final_failure(Error::Decode {
+            status: 200,
+            reason,
+            body: String::new(),
+        }),
     }))
 }
 
@@ -133,16 +120,16 @@ fn communication(error: &reqwest::Error) -> Failure {
 }
 
 /// A success whose body broke off: the request was answered, so it is an interrupted exchange.
-/// reqwest words this "error decoding response body for url (...)", which reads like a JSON
-/// problem; name what happened and keep only the causes.
-fn broken_off(status: StatusCode, error: &reqwest::Error) -> Failure {
+/// reqwest words this "error decoding response body" or "error reading a body from connection",
+/// which reads like a JSON problem; name what happened and keep only the causes.
+fn broken_off(error: &reqwest::Error) -> Failure {
     if error.is_timeout() {
         return communication(error);
     }
     let causes = std::error::Error::source(error).map_or_else(|| describe(error), describe);
     Failure {
         error: Error::Connection {
-            reason: format!("the answer (HTTP {}) broke off: {causes}", status.as_u16()),
+            reason: format!("the answer (HTTP 200) broke off: {causes}"),
         },
         class: Class::Interrupted,
         retry_after: None,
@@ -170,7 +157,7 @@ fn is_certificate_refusal(error: &reqwest::Error) -> bool {
 }
 
 /// The error and its causes on one line ("error sending request: connection refused").
-fn describe(error: &dyn std::error::Error) -> String {
+pub(crate) fn describe(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -181,35 +168,18 @@ fn describe(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// A body that is not the expected JSON: a 200 `{"error": ...}`, or a proxy's HTML page.
-fn undecodable(
-    status: StatusCode,
-    headers: &HeaderMap,
-    body: &[u8],
-    decode_error: &serde_json::Error,
-) -> Failure {
+/// A 2xx body that is not the expected JSON (the hook already turned OneRouter's 200
+/// `{"error": ...}` with an error `code` into an error answer).
+fn undecodable(body: &[u8], decode_error: &serde_json::Error) -> Failure {
+    // An error body whose `code` is no error status: still the server's error, under HTTP 200.
     if let Ok(ErrorBody { error, .. }) = serde_json::from_slice::<ErrorBody>(body) {
-        // OneRouter answers many errors with HTTP 200 and the real status in `code`.
-        let effective = match u16::try_from(error.code) {
-            Ok(code @ 400..=599) if status.is_success() => code,
-            _ => status.as_u16(),
-        };
-        return from_detail(effective, error, headers);
+        return from_detail(200, error, &HeaderMap::new());
     }
-    if status.is_success() {
-        return final_failure(Error::Decode {
-            status: status.as_u16(),
-            reason: decode_error.to_string(),
-            body: excerpt(body),
-        });
-    }
-    let text = excerpt(body);
-    let message = if text.trim().is_empty() {
-        unexpected(status)
-    } else {
-        format!("{}: {}", unexpected(status), text.trim())
-    };
-    api(status.as_u16(), Details::message_only(message), headers)
+    final_failure(Error::Decode {
+        status: 200,
+        reason: decode_error.to_string(),
+        body: excerpt(body),
+    })
 }
 
 fn unexpected(status: StatusCode) -> String {
@@ -277,26 +247,5 @@ fn api(status: u16, details: Details, headers: &HeaderMap) -> Failure {
         error,
         class: Class::Status(status),
         retry_after,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_hooks_keep_only_the_request_id_and_retry_after() {
-        let mut headers = HeaderMap::new();
-        headers.insert("content-type", "application/json".parse().unwrap());
-        headers.insert("set-cookie", "session=1".parse().unwrap());
-        headers.insert("request-id", "req-2".parse().unwrap());
-        headers.insert("x-request-id", "req-1".parse().unwrap());
-        headers.insert(RETRY_AFTER, "7".parse().unwrap());
-        let kept = kept_headers(&headers);
-        assert_eq!(kept.len(), 3);
-        assert_eq!(request_id(&kept).as_deref(), Some("req-1"));
-        assert_eq!(retry_after(&kept), Some(Duration::from_secs(7)));
-        assert!(kept.get("set-cookie").is_none() && kept.get("content-type").is_none());
-        assert!(kept_headers(&HeaderMap::new()).is_empty());
     }
 }

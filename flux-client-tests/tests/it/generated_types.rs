@@ -44,7 +44,7 @@ where
 fn the_client_was_generated_from_the_committed_patched_document() {
     assert!(
         flux_client::REPAIRED_DOCUMENT == PATCHED,
-        "openapi/flux-pro.patched.json is stale: cargo run -p build-tools -- patch openapi/flux-pro.json --out openapi/flux-pro.patched.json"
+        "openapi/flux-pro.patched.json is stale: cargo run -p flux-client-build -- patch openapi/flux-pro.json --out openapi/flux-pro.patched.json"
     );
 }
 

@@ -8,7 +8,7 @@ use flux_client::{AuthScheme, Error, FluxClient, FluxClientBuilder};
 use crate::layer_common::{fast_retry, files_in};
 
 fn builder(server: &MockServer) -> FluxClientBuilder {
-    let mut http = flux_client::http_client_builder();
+    let mut http = flux_client::reqwest::Client::builder();
     if let Some(pem) = server.ca_certificate_pem() {
         let ca = reqwest::Certificate::from_pem(pem.as_bytes()).expect("the mock's CA is PEM");
         http = http.add_root_certificate(ca);

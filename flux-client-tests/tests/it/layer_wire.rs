@@ -54,7 +54,7 @@ async fn every_field_reaches_the_wire_as_typed() {
         })
     );
     assert_eq!(request.header("authorization"), Some(KEY));
-    assert_eq!(request.header("api-version"), Some("1.0.0"));
+    assert_eq!(request.header("api-version"), None, "not needed by the API");
     assert_eq!(request.header("content-type"), Some("application/json"));
     assert!(
         request
@@ -143,7 +143,7 @@ async fn a_base_url_with_a_path_and_trailing_slash_is_joined_once() {
 async fn a_custom_reqwest_client_is_used_and_still_gets_the_key() {
     let server = ScriptedServer::start().await;
     server.push(images_reply(&["https://cdn.example/a.png".into()]));
-    let http = flux_client::http_client_builder()
+    let http = flux_client::reqwest::Client::builder()
         .user_agent("custom-http/9")
         .build()
         .unwrap();
@@ -160,9 +160,11 @@ async fn a_custom_reqwest_client_is_used_and_still_gets_the_key() {
     assert_eq!(request.header("authorization"), Some(KEY));
 }
 
-/// Callers spawn these futures on multi-threaded runtimes.
+/// Callers spawn these futures on multi-threaded runtimes: `Send` and `'static`, checked at
+/// compile time (`tokio::spawn` needs both).
 #[test]
-fn public_futures_are_send() {
+fn public_futures_are_send_and_static() {
+    fn assert_spawnable<T: Send + 'static>(_: &T) {}
     fn assert_send<T: Send>(_: &T) {}
     fn image_futures(image: &flux_client::Image, images: &flux_client::Images) {
         assert_send(&image.bytes());
@@ -175,34 +177,82 @@ fn public_futures_are_send() {
         .api_key(KEY)
         .build()
         .unwrap();
-    assert_send(&client.generate("fox").send());
-    assert_send(&client.authorized(async {}));
+    let send = client.generate("fox").size("9:16").send();
+    drop(client);
+    assert_spawnable(&send);
 }
 
 #[tokio::test]
-async fn the_generated_client_stays_reachable_and_gets_the_key_only_when_authorized() {
+async fn spawned_requests_carry_the_key() {
+    let server = ScriptedServer::start().await;
+    for _ in 0..4 {
+        server.push(images_reply(&["https://cdn.example/a.png".into()]));
+    }
+    let client = client_for(&server);
+    let tasks: Vec<_> = (0..4)
+        .map(|i| tokio::spawn(client.generate(format!("fox {i}")).send()))
+        .collect();
+    drop(client);
+    for task in tasks {
+        assert_eq!(task.await.unwrap().unwrap().len(), 1);
+    }
+    let requests = server.requests();
+    assert_eq!(requests.len(), 4);
+    for request in &requests {
+        assert_eq!(request.header("authorization"), Some(KEY));
+    }
+}
+
+#[tokio::test]
+async fn the_generated_client_is_ready_with_the_key_and_sends_no_api_version() {
     let server = ScriptedServer::start().await;
     server.push(images_reply(&["https://cdn.example/a.png".into()]));
-    server.push(images_reply(&["https://cdn.example/a.png".into()]));
     let client = client_for(&server);
+    let body = flux_client::types::CreateImageBody::builder()
+        .model("m")
+        .prompt("fox");
+    let response = client
+        .generated()
+        .create_image()
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.into_inner().data.len(), 1);
+    let request = &server.requests()[0];
+    assert_eq!(request.header("authorization"), Some(KEY));
+    assert_eq!(request.header("api-version"), None);
+    assert!(
+        request
+            .header("user-agent")
+            .unwrap()
+            .starts_with("flux-client/")
+    );
+}
+
+#[tokio::test]
+async fn each_client_sends_its_own_key_to_its_own_host() {
+    let (a, b) = (ScriptedServer::start().await, ScriptedServer::start().await);
+    a.push(images_reply(&["https://cdn.example/a.png".into()]));
+    b.push(images_reply(&["https://cdn.example/b.png".into()]));
+    let client_a = client_for(&a);
+    let client_b = flux_client::FluxClient::builder()
+        .api_key("sk-other")
+        .base_url(b.url())
+        .build()
+        .unwrap();
     let body = || {
         flux_client::types::CreateImageBody::builder()
             .model("m")
             .prompt("fox")
     };
-    let response = client
-        .authorized(client.generated().create_image().body(body()).send())
-        .await
-        .unwrap();
-    assert_eq!(response.into_inner().data.len(), 1);
-    client
-        .generated()
-        .create_image()
-        .body(body())
-        .send()
-        .await
-        .unwrap();
-    let requests = server.requests();
-    assert_eq!(requests[0].header("authorization"), Some(KEY));
-    assert_eq!(requests[1].header("authorization"), None);
+    // Calls on b's generated client made while a's client is busy elsewhere still use b's key.
+    let (ra, rb) = tokio::join!(
+        client_a.generate("fox").send(),
+        client_b.generated().create_image().body(body()).send()
+    );
+    ra.unwrap();
+    rb.unwrap();
+    assert_eq!(a.requests()[0].header("authorization"), Some(KEY));
+    assert_eq!(b.requests()[0].header("authorization"), Some("sk-other"));
 }

@@ -1,6 +1,8 @@
 //! One integration-test binary; a module per concern.
 
 mod generated_types;
+mod host_program;
+mod layer_answers;
 mod layer_common;
 mod layer_env;
 mod layer_errors;

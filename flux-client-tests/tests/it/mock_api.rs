@@ -194,7 +194,7 @@ async fn every_field_and_enum_value_reaches_the_server_as_the_document_spells_it
             request.header("authorization"),
             Some(MockServer::DEFAULT_API_KEY)
         );
-        assert_eq!(request.header("api-version"), Some("1.0.0"));
+        assert_eq!(request.header("api-version"), None, "not needed by the API");
         assert_eq!(request.header("content-type"), Some("application/json"));
         assert_eq!(
             request.json().unwrap(),

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use flux_client::GeneratedError as Error;
+use flux_client::generated::Error;
 use flux_client::mock::{Fault, Listener, MockServer};
 use serde_json::Value;
 
@@ -25,14 +25,18 @@ async fn send_with_fault(server: &MockServer, fault: &str) -> reqwest::Result<re
 }
 
 /// The generated client with a default `x-mock-fault` header.
-fn client_with_fault(server: &MockServer, fault: &Fault) -> flux_client::Client {
+fn client_with_fault(server: &MockServer, fault: &Fault) -> flux_client::generated::Client {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(HEADER, fault.to_string().parse().unwrap());
     let http = authed_builder(server)
         .default_headers(headers)
         .build()
         .unwrap();
-    flux_client::Client::new_with_client(&server.base_url(), http)
+    flux_client::generated::Client::new_with_client(
+        &server.base_url(),
+        http,
+        crate::mock_support::session(),
+    )
 }
 
 /// Generates one image with the image fault `fault`; its URL.
@@ -139,17 +143,26 @@ async fn an_error_in_a_200_is_the_error_body_with_status_200() {
     assert_eq!(status, 200);
     assert_error_body(&value, 402);
     assert!(value.get("data").is_none());
-    // The generated client cannot decode it as a success.
+    // The generated client's hooks turn it into the error answer it stands for, headers kept.
     let fault = Fault::ErrorIn200 { code: 402 };
     let result = client_with_fault(&server, &fault)
         .create_image()
         .body(body("x"))
         .send()
         .await;
-    assert!(
-        matches!(result, Err(Error::InvalidResponsePayload(..))),
-        "{result:?}"
-    );
+    match result {
+        Err(Error::ErrorResponse(response)) => {
+            assert_eq!(response.status(), 402);
+            assert_eq!(response.error.code, 402);
+            assert!(
+                response
+                    .headers()
+                    .get("x-flux-client-synthesized")
+                    .is_none()
+            );
+        }
+        other => panic!("expected a 402 error response, got {other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -213,8 +226,9 @@ async fn truncated_and_cut_bodies_fail_while_reading() {
             .body(body("x"))
             .send()
             .await;
+        // The hooks read the body before progenitor does, so the break surfaces from them.
         assert!(
-            matches!(result, Err(Error::ResponseBodyError(_))),
+            matches!(&result, Err(Error::CommunicationError(e)) if e.is_body() || e.is_decode()),
             "{fault}: {result:?}"
         );
     }

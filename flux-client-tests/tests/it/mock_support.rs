@@ -3,22 +3,24 @@
 
 use std::sync::OnceLock;
 
+use flux_client::generated::Client;
 use flux_client::mock::MockServer;
-use flux_client::{Client, types};
+use flux_client::types;
 use jsonschema::Validator;
 use serde_json::Value;
 
 /// The model name OneRouter documents.
 pub const MODEL: &str = "flux-pro-v1.1-ultra-text-to-image";
 
-/// reqwest is built without a default crypto provider; install ring once.
-fn init_tls() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+/// What a bare generated client carries when the key comes from the reqwest client's default
+/// headers (these tests send keys, wrong keys and none at all on purpose).
+pub fn session() -> flux_client::generated::Session {
+    flux_client::generated::Session::new(None, flux_client::AuthScheme::RawKey)
+        .expect("a session without a key")
 }
 
 /// A reqwest builder that trusts the server's authority when it serves HTTPS.
 fn builder(server: &MockServer) -> reqwest::ClientBuilder {
-    init_tls();
     let mut builder = reqwest::Client::builder();
     if let Some(pem) = server.ca_certificate_pem() {
         let ca = reqwest::Certificate::from_pem(pem.as_bytes()).expect("the mock's CA is PEM");
@@ -49,7 +51,7 @@ pub fn authed_builder(server: &MockServer) -> reqwest::ClientBuilder {
 
 /// The generated client, pointed at the mock with its key.
 pub fn api_client(server: &MockServer) -> Client {
-    Client::new_with_client(&server.base_url(), authed_client(server))
+    Client::new_with_client(&server.base_url(), authed_client(server), session())
 }
 
 /// A generation body with the required fields.

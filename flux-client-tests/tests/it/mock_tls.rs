@@ -45,7 +45,6 @@ async fn https_with_the_mock_authority_as_root() {
 #[tokio::test]
 async fn a_client_without_the_root_is_refused() {
     let server = MockServer::builder().tls(true).start().await.unwrap();
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let error = reqwest::Client::new()
         .post(format!("{}/v1/images/generations", server.base_url()))
         .send()

@@ -2,7 +2,7 @@
 //! API answers it: 401 for the key, 400 for schema violations, 422 for the content policy, 404
 //! for unknown paths.
 
-use flux_client::GeneratedError as Error;
+use flux_client::generated::Error;
 use flux_client::mock::MockServer;
 use serde_json::{Value, json};
 
@@ -37,7 +37,11 @@ async fn a_missing_or_wrong_key_is_401_with_the_documented_body() {
         assert_eq!(value["error"]["type"], "authentication_error");
     }
     // The generated client surfaces it as a typed error response.
-    let client = flux_client::Client::new_with_client(&server.base_url(), raw_client(&server));
+    let client = flux_client::generated::Client::new_with_client(
+        &server.base_url(),
+        raw_client(&server),
+        crate::mock_support::session(),
+    );
     match client.create_image().body(body("x")).send().await {
         Err(Error::ErrorResponse(response)) => {
             assert_eq!(response.status(), 401);

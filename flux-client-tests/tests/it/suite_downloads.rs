@@ -17,7 +17,8 @@ async fn images_with(server: &MockServer, fault: Fault, n: u32) -> Images {
     server.push_fault(fault);
     builder(server)
         .max_download_bytes(CAP)
-        .timeout(Duration::from_millis(500))
+        // Long enough for a generation on a loaded machine, shorter than the 5 s image delay.
+        .timeout(Duration::from_secs(2))
         .build()
         .unwrap()
         .generate("a fox")

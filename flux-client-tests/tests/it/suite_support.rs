@@ -10,7 +10,7 @@ use crate::layer_common::fast_retry;
 /// A builder pointed at `server` with its key, trusting its authority when it serves HTTPS,
 /// with the default retry policy's rules but short waits.
 pub fn builder(server: &MockServer) -> FluxClientBuilder {
-    let mut http = flux_client::http_client_builder();
+    let mut http = flux_client::reqwest::Client::builder();
     if let Some(pem) = server.ca_certificate_pem() {
         let ca = reqwest::Certificate::from_pem(pem.as_bytes()).expect("the mock's CA is PEM");
         http = http.add_root_certificate(ca);

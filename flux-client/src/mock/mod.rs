@@ -32,12 +32,15 @@
 //! let png = images.first().bytes().await?;
 //! assert!(png.starts_with(b"\x89PNG"));
 //!
-//! // The generated client works too; `authorized` adds the key to its API requests only.
+//! // The generated client works too, with the key on its API requests only.
 //! let body = types::CreateImageBody::builder()
 //!     .model(flux_client::DEFAULT_MODEL)
 //!     .prompt("a lighthouse at dawn");
 //! let response = client
-//!     .authorized(client.generated().create_image().body(body).send())
+//!     .generated()
+//!     .create_image()
+//!     .body(body)
+//!     .send()
 //!     .await?
 //!     .into_inner();
 //! assert_eq!(response.data.len(), 1);

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
-use tokio_rustls::rustls::crypto::ring;
+use tokio_rustls::rustls::crypto::aws_lc_rs;
 use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 
 /// What the listeners need to serve HTTPS, and what a client needs to trust them.
@@ -21,8 +21,8 @@ fn tls_error(what: &str, error: impl std::fmt::Display) -> io::Error {
     io::Error::other(format!("mock TLS setup: {what}: {error}"))
 }
 
-/// Generates the authority and the server certificate, and a rustls configuration with the `ring`
-/// provider (passed explicitly, so no process-wide provider needs installing) offering HTTP/1.1.
+/// Generates the authority and the server certificate, and a rustls configuration with aws-lc-rs
+/// (passed explicitly, so no process-wide provider needs installing) offering HTTP/1.1.
 pub(crate) fn generate() -> io::Result<Tls> {
     let ca_key = KeyPair::generate().map_err(|e| tls_error("CA key", e))?;
     let mut ca_params =
@@ -49,7 +49,7 @@ pub(crate) fn generate() -> io::Result<Tls> {
         .map_err(|e| tls_error("server certificate", e))?;
 
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der()));
-    let mut config = ServerConfig::builder_with_provider(Arc::new(ring::default_provider()))
+    let mut config = ServerConfig::builder_with_provider(Arc::new(aws_lc_rs::default_provider()))
         .with_safe_default_protocol_versions()
         .map_err(|e| tls_error("protocol versions", e))?
         .with_no_client_auth()

@@ -261,7 +261,7 @@ pub struct RequestFields {
 
 impl RequestFields {
     /// Sets every field given on `request` (which checks them when built).
-    pub fn apply<'a>(&self, mut request: GenerateRequest<'a>) -> GenerateRequest<'a> {
+    pub fn apply(&self, mut request: GenerateRequest) -> GenerateRequest {
         if let Some(model) = &self.model {
             request = request.model(model.clone());
         }

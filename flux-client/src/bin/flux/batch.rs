@@ -204,7 +204,7 @@ async fn run_line(context: Arc<Context>, job: Job) -> Outcome {
     if context.stop.load(Ordering::SeqCst) {
         return Outcome::NotStarted;
     }
-    let outcome = match attempt(&context, &job).await {
+    match attempt(&context, &job).await {
         Ok((created, images)) => {
             for image in &images {
                 // The saved path, or with --no-download the URL.
@@ -250,8 +250,7 @@ async fn run_line(context: Arc<Context>, job: Job) -> Outcome {
                 Err(failure) => fatal(&context, failure),
             }
         }
-    };
-    outcome
+    }
 }
 
 fn fatal(context: &Context, failure: Failure) -> Outcome {

@@ -25,6 +25,10 @@ const INCREASE_PER_SECOND: f64 = 0.01;
 const PACE_STEP: f64 = 0.02;
 /// The fewest successes in a row that raise a lowered concurrent limit by one.
 const MIN_SUCCESSES_TO_GROW: u32 = 32;
+/// Requests the pacer lets go at once. One more than a single request lets a request that woke
+/// late (a loaded machine, the timer's millisecond ticks) be made up by the next, instead of
+/// every lateness lowering the pace for good; never more than two within one interval.
+const PACE_BURST: u32 = 2;
 /// The longest pause a `Retry-After` imposes on every request of the client.
 const MAX_PAUSE: Duration = Duration::from_secs(60);
 
@@ -100,7 +104,7 @@ impl Limiter {
         let ceiling = limits.get_rate().map_or(0.0, |rate| rate.per_second_f64());
         let now = Instant::now();
         let pacer = limits.get_rate().map(|rate| Pacer {
-            gcra: clock::gcra(rate.interval(), 1),
+            gcra: clock::gcra(rate.interval(), PACE_BURST),
             version: 0,
         });
         Self {
@@ -224,8 +228,10 @@ impl Shared {
                 continue;
             }
             if pacer.version != version {
-                pacer.gcra = clock::gcra(Duration::from_secs_f64(1.0 / pace), 1);
+                pacer.gcra = clock::gcra(Duration::from_secs_f64(1.0 / pace), PACE_BURST);
                 pacer.version = version;
+                // This request's cell and the burst's: the new pace starts an interval from now.
+                let _ = clock::take(&pacer.gcra);
                 let _ = clock::take(&pacer.gcra);
             }
             return;
@@ -376,7 +382,8 @@ mod tests {
             permit.finish(Outcome::Success);
         }
         let ms: Vec<u128> = starts.iter().map(Duration::as_millis).collect();
-        assert_eq!(ms, [0, 100, 200, 300, 400]);
+        // Two at once after a quiet time (room to make up a late wake-up), then one per 100 ms.
+        assert_eq!(ms, [0, 0, 100, 200, 300]);
     }
 
     #[tokio::test(start_paused = true)]

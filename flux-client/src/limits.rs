@@ -7,8 +7,9 @@ use std::time::Duration;
 
 /// A number of requests per period, such as `600/min` or `10/s`.
 ///
-/// Requests are paced evenly: `600/min` starts one request every 100 ms, never a minute's
-/// budget at once (an account that counts over shorter windows would answer 429).
+/// Requests are paced evenly: `600/min` starts one request every 100 ms (two may go together
+/// after a quiet time, or to make up for a late one), never a minute's budget at once (an
+/// account that counts over shorter windows would answer 429).
 ///
 /// ```
 /// use std::time::Duration;

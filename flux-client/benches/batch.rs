@@ -192,14 +192,15 @@ fn run_case(runtime: &tokio::runtime::Runtime, case: &Case, lines: usize) -> Str
 }
 
 /// The shortest time any client could take for `n` lines of `latency` each under the limits:
-/// the batch's own 10/s (evenly paced) and the account's concurrent limit and token bucket
+/// the batch's own 10/s (evenly paced, two together at first) and the account's concurrent limit and token bucket
 /// (`rate`/s holding `burst`). Each line starts as early as every limit allows (optimal for
 /// lines of equal length); the last one ends a latency after it starts.
 fn ideal_makespan(n: usize, latency: f64, concurrent: u32, rate: u32, burst: u32) -> f64 {
     let (concurrent, burst) = (concurrent as usize, burst as usize);
     let mut starts: Vec<f64> = Vec::with_capacity(n);
     for i in 0..n {
-        let mut t = i as f64 / OWN_RATE;
+        // The batch's pacer lets two go together, then one per interval.
+        let mut t = i.saturating_sub(1) as f64 / OWN_RATE;
         if i >= burst {
             t = t.max((i + 1 - burst) as f64 / f64::from(rate));
         }

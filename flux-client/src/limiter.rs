@@ -18,9 +18,9 @@ use crate::limits::Limits;
 /// The pace never falls below this share of the configured rate.
 const MIN_PACE_SHARE: f64 = 0.01;
 /// A 429 blamed on the pace multiplies it by this.
-const DECREASE: f64 = 0.7;
+const DECREASE: f64 = 0.75;
 /// Without 429, the pace grows by this share of the configured rate per second.
-const INCREASE_PER_SECOND: f64 = 0.01;
+const INCREASE_PER_SECOND: f64 = 0.02;
 /// The pacer is rebuilt when the pace has grown by this share of the configured rate.
 const PACE_STEP: f64 = 0.02;
 /// The fewest successes in a row that raise a lowered concurrent limit by one.
@@ -422,15 +422,15 @@ mod tests {
         second.finish(Outcome::RateLimited(None));
         let (window, pace) = limiter.current();
         assert_eq!(window, 30);
-        assert!((pace - 7.0).abs() < 1e-9, "{pace}");
+        assert!((pace - 7.5).abs() < 1e-9, "{pace}");
         // Sent before the decrease: no second decrease for the same round.
         first.finish(Outcome::RateLimited(None));
-        assert!((limiter.current().1 - 7.0).abs() < 1e-9);
-        // The pace grows back by 1 % of 10/s per second.
-        tokio::time::advance(Duration::from_secs(10)).await;
+        assert!((limiter.current().1 - 7.5).abs() < 1e-9);
+        // The pace grows back by 2 % of 10/s per second.
+        tokio::time::advance(Duration::from_secs(5)).await;
         let _ = limiter.acquire().await;
         assert!(
-            (limiter.current().1 - 8.0).abs() < 0.05,
+            (limiter.current().1 - 8.5).abs() < 0.05,
             "{:?}",
             limiter.current()
         );

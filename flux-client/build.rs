@@ -26,6 +26,11 @@ fn generate(document: &Path) -> Result<(), String> {
             document.display()
         );
     }
+    // An operation progenitor cannot generate (a multipart upload, say) is left out of the
+    // client by the repair; say which, and why, whenever the client is regenerated.
+    for left_out in repaired.left_out() {
+        println!("cargo::warning={}: {left_out}", document.display());
+    }
     let source = build_tools::generate::generate_client(&repaired.document)
         .map_err(|e| format!("{}: {e}", document.display()))?;
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo"));

@@ -11,7 +11,7 @@ use crate::{Fix, RepairError, pointer, walk};
 /// A named fix: changes the document in place and records every change.
 pub type FixFn = fn(&mut Value, &mut Vec<Fix>) -> Result<(), RepairError>;
 
-/// Every named fix, in the order they run (after the generic enum repair).
+/// Every named fix, in the order they run (after the generic repairs, [`crate::GENERIC`]).
 pub const FIXES: &[(&str, FixFn)] = &[
     (OPENAPI_VERSION, relabel_openapi_31_as_30),
     (OPERATION_ID, add_missing_operation_ids),

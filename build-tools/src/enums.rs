@@ -35,10 +35,18 @@ fn repair_one(
     };
     let enum_at = pointer::child(at, "enum");
     let declared_string = object.get("type").and_then(Value::as_str) == Some("string");
+    // OpenAPI 3.0 lets a nullable enum list `null` among its members (it must, for null to be
+    // valid); it is kept, last, and the strings are repaired as usual.
+    let nullable = object.get("nullable") == Some(&Value::Bool(true));
+    let lists_null = nullable && members.as_array().is_some_and(|m| m.contains(&Value::Null));
     let cleaned = match members {
         // `"enum": "a, b"` is the comma-joined mistake without even the array around it.
         Value::String(joined) => clean([joined.as_str()]),
-        Value::Array(items) if items.iter().all(Value::is_string) => {
+        Value::Array(items)
+            if items
+                .iter()
+                .all(|item| item.is_string() || (nullable && item.is_null())) =>
+        {
             clean(items.iter().filter_map(Value::as_str))
         }
         Value::Array(items) => {
@@ -55,7 +63,30 @@ fn repair_one(
                     ),
                 ));
             }
-            // An enum of numbers, booleans or mixed values is not ours to judge.
+            // typify panics on an enum without a `type` whose members are of several JSON
+            // types (`[1, "a"]`): say where instead. Typed ones are not ours to judge.
+            if object.get("type").is_none() {
+                let kinds: Vec<&str> = items
+                    .iter()
+                    .filter(|item| !item.is_null())
+                    .map(json_type)
+                    .fold(Vec::new(), |mut kinds, kind| {
+                        if !kinds.contains(&kind) {
+                            kinds.push(kind);
+                        }
+                        kinds
+                    });
+                if kinds.len() > 1 {
+                    return Err(RepairError::new(
+                        enum_at,
+                        format!(
+                            "enum {members} mixes {} members and has no `type`, which typify \
+                             cannot generate; give the schema one type",
+                            kinds.join(" and ")
+                        ),
+                    ));
+                }
+            }
             return Ok(());
         }
         other => {
@@ -71,11 +102,16 @@ fn repair_one(
             format!("enum {members} has no usable member once commas and whitespace are removed"),
         ));
     }
-    let new = Value::Array(cleaned.iter().cloned().map(Value::String).collect());
+    let mut new: Vec<Value> = cleaned.iter().cloned().map(Value::String).collect();
+    if lists_null {
+        new.push(Value::Null);
+    }
+    let new = Value::Array(new);
     if let Some(default) = object.get("default") {
-        let is_member = default
-            .as_str()
-            .is_some_and(|d| cleaned.iter().any(|m| m == d));
+        let is_member = (lists_null && default.is_null())
+            || default
+                .as_str()
+                .is_some_and(|d| cleaned.iter().any(|m| m == d));
         if !is_member {
             return Err(RepairError::new(
                 pointer::child(at, "default"),
@@ -93,6 +129,17 @@ fn repair_one(
         });
     }
     Ok(())
+}
+
+fn json_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
 }
 
 /// Splits every member on commas, trims the pieces, drops empty ones and repeats, keeping the

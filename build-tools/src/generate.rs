@@ -34,7 +34,7 @@ pub fn generate_client(repaired: &Value) -> Result<String, String> {
         )
     })?;
 
-    one_response_type_per_operation(repaired)?;
+    renamed_types_are_free(repaired)?;
 
     let mut settings = GenerationSettings::new();
     settings
@@ -47,17 +47,34 @@ pub fn generate_client(repaired: &Value) -> Result<String, String> {
     for (from, to) in RENAMES {
         settings.with_patch(from, TypePatch::default().with_rename(to));
     }
-    let tokens = Generator::new(&settings)
-        .generate_tokens(&spec)
-        .map_err(|e| {
-            format!(
-                "progenitor cannot generate a client from the repaired document: {e} \
+    // progenitor has `todo!`s and asserts for constructs it does not support; the repair
+    // leaves out every operation known to reach one, and a panic still reaching here becomes
+    // an error rather than a crashed build script.
+    let generated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        Generator::new(&settings).generate_tokens(&spec)
+    }))
+    .map_err(|panic| {
+        let what = panic
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.downcast_ref::<&str>().copied())
+            .unwrap_or("a panic");
+        format!(
+            "progenitor 0.15 stopped on a construct it does not support ({what}); find the \
+             operation with `cargo run -p flux-client-build -- patch <document>` and report it, so \
+             build-tools/src/unsupported/reasons.rs can leave such operations out"
+        )
+    })?;
+    let tokens = generated.map_err(|e| {
+        format!(
+            "progenitor cannot generate a client from the repaired document: {e} \
              (`cargo run -p flux-client-build -- patch <document>` shows what progenitor was given)"
-            )
-        })?;
+        )
+    })?;
 
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| format!("progenitor produced invalid Rust: {e}"))?;
+    crate::schemars1::port_schemars_impls(&mut file)?;
     let mut marker = NonExhaustive::default();
     marker.visit_file_mut(&mut file);
     for (from, to) in RENAMES {
@@ -70,6 +87,29 @@ pub fn generate_client(repaired: &Value) -> Result<String, String> {
         }
     }
     Ok(prettyplease::unparse(&file))
+}
+
+/// A component schema named like a [`RENAMES`] target (`image-data` is typify's `ImageData`)
+/// would take the name, and the renamed type the hand-written layer uses would silently be
+/// another; name the schema instead.
+fn renamed_types_are_free(repaired: &Value) -> Result<(), String> {
+    let Some(schemas) = repaired
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
+        return Ok(());
+    };
+    for name in schemas.keys() {
+        let rust = crate::names::sanitize(name, crate::names::Case::Pascal);
+        if let Some((from, to)) = RENAMES.iter().find(|(_, to)| *to == rust) {
+            return Err(format!(
+                "{}: this schema would be the Rust type {to}, the name the client gives to \
+                 {from} (RENAMES in build-tools/src/generate.rs); rename one of them",
+                crate::pointer::child("/components/schemas", name)
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Marks every generated type in `mod types` `#[non_exhaustive]`, so that a new value or field
@@ -117,55 +157,6 @@ impl VisitMut for NonExhaustive {
             item.attrs.push(syn::parse_quote!(#[non_exhaustive]));
         }
     }
-}
-
-/// progenitor gives each operation one success type and one error type, and panics when the
-/// responses of either group have different schemas (`extract_responses`). Say where instead.
-fn one_response_type_per_operation(document: &Value) -> Result<(), String> {
-    let Some(paths) = document.get("paths").and_then(Value::as_object) else {
-        return Ok(());
-    };
-    for (path, item) in paths {
-        let Some(item) = item.as_object() else {
-            continue;
-        };
-        for (method, operation) in item {
-            let Some(responses) = operation.get("responses").and_then(Value::as_object) else {
-                continue;
-            };
-            let at = crate::pointer::child(&crate::pointer::child("/paths", path), method);
-            for (group, in_group) in [
-                ("success", is_success as fn(&str) -> bool),
-                ("error", is_error as fn(&str) -> bool),
-            ] {
-                let mut first: Option<(&String, Option<&Value>)> = None;
-                for (code, response) in responses.iter().filter(|(code, _)| in_group(code)) {
-                    let schema = response.pointer("/content/application~1json/schema");
-                    match first {
-                        None => first = Some((code, schema)),
-                        Some((first_code, first_schema)) if first_schema != schema => {
-                            return Err(format!(
-                                "{}: the {group} responses {first_code} and {code} have different schemas, \
-                                 and progenitor allows one {group} type per operation; give them one \
-                                 schema (a shared `$ref`)",
-                                crate::pointer::display(&crate::pointer::child(&at, "responses")),
-                            ));
-                        }
-                        Some(_) => {}
-                    }
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-fn is_success(code: &str) -> bool {
-    code == "default" || code == "101" || code.starts_with('2')
-}
-
-fn is_error(code: &str) -> bool {
-    code == "default" || code.starts_with('4') || code.starts_with('5')
 }
 
 /// serde cannot track paths through the flattened maps of `openapiv3` (`paths`, `responses`),

@@ -3,8 +3,11 @@
 //!
 //! The repair has two parts:
 //!
-//! * a **generic enum repair** ([`enums`]) that cleans every string enum in the document
-//!   (comma-joined members, stray commas, surrounding whitespace, repeats), and
+//! * **generic repairs** ([`GENERIC`]), for any document: the enum repair ([`enums`]) cleans
+//!   every string enum (comma-joined members, stray commas, surrounding whitespace, repeats),
+//!   operations progenitor cannot generate are left out with their reason ([`unsupported`]),
+//!   and string formats typify would type with crates the client does not use stay strings
+//!   ([`formats`]); and
 //! * **named compatibility fixes** ([`compat`]), each a small function that explains the upstream
 //!   defect it works around.
 //!
@@ -34,10 +37,14 @@ pub mod cli;
 pub mod compat;
 pub mod diff;
 pub mod enums;
+pub mod formats;
 pub mod generate;
+pub mod names;
 pub mod perf;
 pub mod perf_batch;
 pub mod pointer;
+mod schemars1;
+pub mod unsupported;
 mod walk;
 
 use std::fmt;
@@ -102,7 +109,30 @@ pub struct Repaired {
     pub unused: Vec<&'static str>,
 }
 
-/// Repairs `document`: the generic enum repair first, then every named compatibility fix.
+impl Repaired {
+    /// The operations left out of the generated client because progenitor cannot generate
+    /// them, each with its pointer and the reason; the build warns about each.
+    pub fn left_out(&self) -> Vec<unsupported::LeftOut> {
+        unsupported::left_out(&self.document)
+    }
+}
+
+/// The generic repairs, which run on every document before the named fixes and are never
+/// reported as unused: they answer what progenitor and typify cannot generate, not a defect of
+/// one upstream document.
+pub const GENERIC: &[(&str, compat::FixFn)] = &[
+    (enums::FIX, enums::repair_enums),
+    (
+        unsupported::FIX,
+        unsupported::leave_out_unsupported_operations,
+    ),
+    (formats::FIX, formats::keep_crate_formats_as_strings),
+    (formats::PATTERN_FIX, formats::keep_patterns_as_strings),
+    (names::CHECK, names::check_names),
+];
+
+/// Repairs `document`: the [`GENERIC`] repairs first (enums, operations progenitor cannot
+/// generate, string formats), then every named compatibility fix.
 ///
 /// Returns the first problem that cannot be repaired, with its JSON pointer.
 pub fn repair(mut document: Value) -> Result<Repaired, RepairError> {
@@ -113,7 +143,9 @@ pub fn repair(mut document: Value) -> Result<Repaired, RepairError> {
         ));
     }
     let mut fixes = Vec::new();
-    enums::repair_enums(&mut document, &mut fixes)?;
+    for (_, repair) in GENERIC {
+        repair(&mut document, &mut fixes)?;
+    }
     let mut unused = Vec::new();
     for (name, fix) in compat::FIXES {
         let before = fixes.len();

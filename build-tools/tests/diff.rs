@@ -472,7 +472,9 @@ fn error_schema_changes_are_seen_through_the_error_responses() {
 fn response_statuses_and_schemas_added_or_removed() {
     let old = pair(json!({}), json!({}));
     let mut new = old.clone();
-    new["paths"]["/images"]["post"]["responses"]["202"] = json!({"description": "queued"});
+    // Same body as the 200: progenitor allows one success type per operation.
+    new["paths"]["/images"]["post"]["responses"]["202"] =
+        new["paths"]["/images"]["post"]["responses"]["200"].clone();
     only(
         &changes(old.clone(), new.clone()),
         Kind::ResponseAdded,
@@ -780,4 +782,52 @@ fn the_stored_document_against_itself_and_its_patched_copy_reports_nothing() {
         let document: Value = serde_json::from_slice(&output.stdout).unwrap();
         assert_eq!(document, json!({"changes": [], "suggested_bump": "patch"}));
     }
+}
+
+#[test]
+fn an_operation_progenitor_cannot_generate_is_reported_as_not_generated() {
+    let old = pair(json!({}), json!({}));
+    let mut new = old.clone();
+    new["paths"]["/edits"] = json!({"post": {
+        "requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object"}}}},
+        "responses": {"200": {"description": ""}}
+    }});
+    let change = only(
+        &changes(old.clone(), new.clone()),
+        Kind::OperationNotGenerated,
+        Verdict::Compatible,
+        "/paths/~1edits/post",
+    );
+    assert_eq!(change.surface, Surface::Wire);
+    assert_eq!(change.old, None);
+    assert!(
+        change
+            .new
+            .as_ref()
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .contains("multipart/form-data"),
+        "{change}"
+    );
+    assert_eq!(suggested_bump(&[change]), Bump::Patch);
+    // Left out in both: nothing to report.
+    assert_eq!(changes(new.clone(), new.clone()), []);
+
+    // Generated before, left out now: its method disappears, and the reason is given.
+    let mut generated = old.clone();
+    generated["paths"]["/edits"] = json!({"post": {
+        "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": {"200": {"description": ""}}
+    }});
+    let found = changes(generated, new);
+    let kinds: Vec<_> = found.iter().map(|c| (c.kind, c.verdict)).collect();
+    assert_eq!(
+        kinds,
+        [
+            (Kind::OperationRemoved, Verdict::Breaking),
+            (Kind::OperationNotGenerated, Verdict::Compatible)
+        ],
+        "{found:#?}"
+    );
 }

@@ -81,7 +81,7 @@ fn a_document_progenitor_cannot_read_names_the_pointer() {
 }
 
 #[test]
-fn different_error_schemas_on_one_operation_are_named_instead_of_panicking() {
+fn different_error_schemas_on_create_image_are_named_instead_of_panicking() {
     let mut doc = stored();
     doc["paths"]["/v1/images/generations"]["post"]["responses"]["400"] = json!({
         "description": "", "content": {"application/json": {"schema": {"type": "object", "properties": {"a": {"type": "string"}}}}}
@@ -89,11 +89,88 @@ fn different_error_schemas_on_one_operation_are_named_instead_of_panicking() {
     doc["paths"]["/v1/images/generations"]["post"]["responses"]["500"] = json!({
         "description": "", "content": {"application/json": {"schema": {"type": "string"}}}
     });
-    let err = generate_client(&repair(doc).unwrap().document).unwrap_err();
+    let err = repair(doc).unwrap_err();
+    assert_eq!(err.pointer, "/paths/~1v1~1images~1generations/post");
     assert!(
-        err.starts_with(
-            "/paths/~1v1~1images~1generations/post/responses: the error responses 400 and 500"
-        ),
+        err.reason
+            .starts_with("its error responses 400 (JSON) and 500 (JSON) have different bodies"),
+        "{err}"
+    );
+    assert!(err.reason.contains("cannot be left out"), "{err}");
+}
+
+#[test]
+fn another_operation_progenitor_cannot_generate_is_left_out_and_the_rest_generates() {
+    let mut doc = stored();
+    doc["paths"]["/v1/images/edits"] = json!({"post": {
+        "requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object"}}}},
+        "responses": {
+            "200": {"description": "", "content": {"application/json": {"schema": {"type": "object"}}}},
+            "400": {"description": "", "content": {"application/json": {"schema": {"type": "string"}}}},
+            "500": {"description": "", "content": {"application/json": {"schema": {"type": "integer"}}}}
+        }
+    }});
+    let repaired = repair(doc).unwrap();
+    let left_out = repaired.left_out();
+    assert_eq!(left_out.len(), 1, "{left_out:?}");
+    assert_eq!(
+        left_out[0].to_string(),
+        "POST /v1/images/edits (/paths/~1v1~1images~1edits/post) is not generated: its request \
+         body is multipart/form-data: progenitor 0.15 can send only application/json, \
+         application/x-www-form-urlencoded, application/octet-stream, text/plain, text/x-markdown"
+    );
+    let reported: Vec<_> = repaired
+        .fixes
+        .iter()
+        .filter(|f| f.fix == build_tools::unsupported::FIX)
+        .map(|f| f.pointer.as_str())
+        .collect();
+    assert_eq!(
+        reported,
+        [
+            "/paths/~1v1~1images~1edits/post",
+            "/paths/~1v1~1images~1edits/x-not-generated/post"
+        ]
+    );
+    let source = generate_client(&repaired.document).unwrap();
+    assert!(source.contains("pub fn create_image(&self)"));
+    assert!(!source.contains("edits"));
+}
+
+#[test]
+fn an_integer_enum_keeps_its_checked_newtype_with_a_schemars_1_schema() {
+    let mut doc = stored();
+    doc["components"] = json!({"schemas": {
+        "Steps": {"type": "integer", "enum": [10, 20]},
+        "NotZero": {"type": "number", "not": {"enum": [0]}}
+    }});
+    let source = generate_client(&repair(doc).unwrap().document).unwrap();
+    let file = syn::parse_file(&source).unwrap();
+    let text = source.replace(char::is_whitespace, "");
+    assert!(text.contains("pubstructSteps(i64);"), "{source}");
+    assert!(text.contains(
+        "impl::schemars::JsonSchemaforSteps{fnschema_name()->::std::borrow::Cow<'static,str>"
+    ));
+    assert!(text.contains("schema.insert(\"enum\".to_owned()"));
+    assert!(!source.contains("schemars::gen"));
+    // typify's deny-list newtype (`not: {enum}`) is ported too.
+    assert!(text.contains("pubstructNotZero(f64);"), "{source}");
+    assert!(
+        text.contains("schema.insert(\"not\".to_owned()"),
+        "{source}"
+    );
+    assert!(!file.items.is_empty());
+}
+
+#[test]
+fn a_progenitor_panic_is_an_error_not_a_crash() {
+    // Bypasses the repair, which would leave this operation out.
+    let mut doc = repair(stored()).unwrap().document;
+    doc["paths"]["/y/{a}"] =
+        json!({"get": {"operationId": "get_y", "responses": {"200": {"description": ""}}}});
+    let err = generate_client(&doc).unwrap_err();
+    assert!(
+        err.starts_with("progenitor 0.15 stopped on a construct it does not support (missing path name mapping a)"),
         "{err}"
     );
 }

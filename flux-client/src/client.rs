@@ -15,7 +15,7 @@ use crate::limiter::Limiter;
 use crate::limits::Limits;
 use crate::request::GenerateRequest;
 use crate::retry::{self, RetryPolicy};
-use crate::save::Downloader;
+use crate::save::{DownloadPolicy, Downloader};
 use crate::types::{self, CreateImageBody};
 
 /// The per-attempt timeout used when none is set: generations take 10-60 s; this leaves room
@@ -129,12 +129,14 @@ impl FluxClient {
     /// # Ok::<(), flux_client::Error>(())
     /// ```
     pub fn images_from_response(&self, response: types::CreateImageResponse) -> Result<Images> {
-        Images::from_response(response, None, self.inner.downloader.clone())
+        Images::from_response(response, None, None, self.inner.downloader.clone())
     }
 
     /// Sends a checked body through the generated client, retrying per the policy.
     pub(crate) async fn create_image(&self, body: CreateImageBody) -> Result<Images> {
         let inner = &self.inner;
+        // Only an `n` the request set bounds the images kept: the server's default may change.
+        let body_n = body.n.and_then(|n| usize::try_from(n).ok());
         let span = tracing::info_span!(
             "flux.generate",
             model = %body.model,
@@ -159,7 +161,7 @@ impl FluxClient {
             span,
         )
         .await?;
-        Images::from_response(response, request_id, inner.downloader.clone())
+        Images::from_response(response, request_id, body_n, inner.downloader.clone())
     }
 }
 
@@ -199,6 +201,7 @@ pub struct FluxClientBuilder {
     user_agent: String,
     max_download_bytes: u64,
     max_response_bytes: u64,
+    download_policy: DownloadPolicy,
     allow_insecure_http: bool,
     http_client: Option<reqwest::Client>,
 }
@@ -217,6 +220,7 @@ impl Default for FluxClientBuilder {
             user_agent: concat!("flux-client/", env!("CARGO_PKG_VERSION")).to_owned(),
             max_download_bytes: DEFAULT_MAX_DOWNLOAD_BYTES,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            download_policy: DownloadPolicy::default(),
             allow_insecure_http: false,
             http_client: None,
         }
@@ -237,6 +241,7 @@ impl fmt::Debug for FluxClientBuilder {
             .field("user_agent", &self.user_agent)
             .field("max_download_bytes", &self.max_download_bytes)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("download_policy", &self.download_policy)
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("http_client", &self.http_client.is_some())
             .finish()
@@ -247,8 +252,11 @@ impl FluxClientBuilder {
     /// A builder with the key from `ONEROUTER_API_KEY` (required) and the base URL from
     /// `ONEROUTER_BASE_URL` (when set and not empty).
     pub fn from_env() -> Result<Self> {
-        let key = std::env::var(API_KEY_ENV)
-            .map_err(|e| Error::config(API_KEY_ENV, format!("cannot be read: {e}")))?;
+        // `VarError`'s text quotes a non-UTF-8 value: never the key's.
+        let key = std::env::var(API_KEY_ENV).map_err(|e| match e {
+            std::env::VarError::NotPresent => Error::config(API_KEY_ENV, "is not set"),
+            std::env::VarError::NotUnicode(_) => Error::config(API_KEY_ENV, "is not valid UTF-8"),
+        })?;
         let mut builder = Self::default().api_key(key);
         if let Ok(url) = std::env::var(BASE_URL_ENV)
             && !url.trim().is_empty()
@@ -291,8 +299,9 @@ impl FluxClientBuilder {
         self
     }
 
-    /// Time allowed for one attempt, and for one image download (default 120 s, or the
-    /// [`deadline`](Self::deadline) when one shorter than that is set).
+    /// Time allowed for one generation attempt (default 120 s, or the
+    /// [`deadline`](Self::deadline) when one shorter than that is set). Downloads have their
+    /// own ([`DownloadPolicy::timeout`]).
     ///
     /// Every attempt gets its whole timeout: without a deadline set, the total deadline is
     /// 300 s or this timeout, whichever is longer; a deadline set shorter than this timeout is
@@ -363,6 +372,12 @@ impl FluxClientBuilder {
         self
     }
 
+    /// How image downloads are timed, retried and bounded (see [`DownloadPolicy`]).
+    pub fn download_policy(mut self, policy: DownloadPolicy) -> Self {
+        self.download_policy = policy;
+        self
+    }
+
     /// Allows plain `http` base URLs to non-loopback hosts (the key then travels unencrypted).
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.allow_insecure_http = allow;
@@ -425,13 +440,14 @@ impl FluxClientBuilder {
             user_agent: self.user_agent,
             max_download_bytes: self.max_download_bytes,
             max_response_bytes: self.max_response_bytes,
+            download_policy: self.download_policy,
             allow_insecure_http: self.allow_insecure_http,
         };
-        let downloader = Downloader {
+        let downloader = Downloader::new(
             http,
-            max_bytes: config.max_download_bytes,
-            timeout: config.timeout,
-        };
+            config.max_download_bytes,
+            config.download_policy.clone(),
+        );
         let limiter = Limiter::new(config.limits);
         Ok(FluxClient {
             inner: Arc::new(Inner {

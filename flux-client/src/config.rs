@@ -9,6 +9,7 @@ use reqwest::header::HeaderValue;
 use crate::error::{Error, Result};
 use crate::limits::Limits;
 use crate::retry::RetryPolicy;
+use crate::save::DownloadPolicy;
 
 /// Environment variable holding the API key.
 pub const API_KEY_ENV: &str = "ONEROUTER_API_KEY";
@@ -123,6 +124,7 @@ pub struct Config {
     pub(crate) user_agent: String,
     pub(crate) max_download_bytes: u64,
     pub(crate) max_response_bytes: u64,
+    pub(crate) download_policy: DownloadPolicy,
     pub(crate) allow_insecure_http: bool,
 }
 
@@ -184,6 +186,10 @@ impl Config {
     /// The largest API answer read, in bytes.
     pub fn max_response_bytes(&self) -> u64 {
         self.max_response_bytes
+    }
+    /// How image downloads are timed, retried and bounded.
+    pub fn download_policy(&self) -> &DownloadPolicy {
+        &self.download_policy
     }
     /// Whether plain `http` to non-loopback hosts was allowed.
     pub fn allow_insecure_http(&self) -> bool {

@@ -5,7 +5,26 @@ use std::time::Duration;
 
 /// Everything that can go wrong when configuring the client, generating images or saving them.
 ///
-/// `Display` is one line and never contains the API key.
+/// `Display` is one line and never contains the API key. A program decides what to do with
+/// the methods rather than with status tables: [`status`](Self::status),
+/// [`request_id`](Self::request_id), [`retry_after`](Self::retry_after),
+/// [`is_retryable`](Self::is_retryable), [`is_timeout`](Self::is_timeout),
+/// [`is_moderation`](Self::is_moderation), [`is_quota_exhausted`](Self::is_quota_exhausted),
+/// [`is_account_error`](Self::is_account_error),
+/// [`is_rejected_request`](Self::is_rejected_request) and
+/// [`connection_failure`](Self::connection_failure); causes stay reachable through
+/// [`source`](std::error::Error::source).
+///
+/// ```
+/// # async fn demo(client: flux_client::FluxClient) {
+/// match client.generate("a red fox").send().await {
+///     Ok(images) => println!("{} images", images.len()),
+///     Err(err) if err.is_moderation() => eprintln!("refused: change the prompt"),
+///     Err(err) if err.is_retryable() => eprintln!("try again later ({:?})", err.retry_after()),
+///     Err(err) => eprintln!("{err} (request id {:?})", err.request_id()),
+/// }
+/// # }
+/// ```
 ///
 /// ```
 /// let err = flux_client::FluxClient::builder().api_key("").build().unwrap_err();
@@ -37,6 +56,7 @@ pub enum Error {
     /// The server answered with an error: a 4xx/5xx status, or a 200 whose body is
     /// `{"error": {...}}` (OneRouter reports many errors that way).
     #[error("API error {status}{}: {message}{}{}", type_suffix(.error_type), retry_after_suffix(.retry_after), request_id_suffix(.request_id))]
+    #[non_exhaustive]
     Api {
         /// The HTTP status, or the body's `code` when the error came with a 200.
         status: u16,
@@ -44,7 +64,7 @@ pub enum Error {
         code: Option<i64>,
         /// The server's explanation.
         message: String,
-        /// The body's `type`, e.g. `content_policy_violation`.
+        /// The body's `type`, e.g. `invalid_request_error`.
         error_type: Option<String>,
         /// The body's `param` (the field at fault), when non-empty.
         param: Option<String>,
@@ -54,34 +74,67 @@ pub enum Error {
         request_id: Option<String>,
     },
 
-    /// The server refused the request because of rate limits (429) and retries, if any, did not
-    /// help.
-    #[error("rate limited: {message}{}{}", retry_after_suffix(.retry_after), request_id_suffix(.request_id))]
+    /// The server refused the prompt or an input image on content grounds: a 403
+    /// `moderation_error`, a 422 `content_policy_violation`, or the same inside a 200. Never
+    /// retried: the same request is refused again (and may be billed).
+    #[error("refused by moderation (HTTP {status}{}): {message}{}", .error_type.as_deref().map(|t| format!(", {t}")).unwrap_or_default(), request_id_suffix(.request_id))]
+    #[non_exhaustive]
+    Moderated {
+        /// The HTTP status, or the body's `code` when the refusal came with a 200.
+        status: u16,
+        /// The server's explanation.
+        message: String,
+        /// The body's `type` (`moderation_error`, `content_policy_violation`).
+        error_type: Option<String>,
+        /// The `x-request-id` response header, when present.
+        request_id: Option<String>,
+    },
+
+    /// The server refused the request because of rate limits or an exhausted quota (429) and
+    /// retries, if any, did not help. An exhausted quota (`insufficient_quota`, see
+    /// [`is_quota_exhausted`](Error::is_quota_exhausted)) is never retried.
+    #[error("rate limited{}: {message}{}{}", type_suffix(.error_type), retry_after_suffix(.retry_after), request_id_suffix(.request_id))]
+    #[non_exhaustive]
     RateLimited {
         /// The server's hint (`Retry-After`) for when to try again.
         retry_after: Option<Duration>,
         /// The server's explanation.
         message: String,
+        /// The body's `type`, e.g. `rate_limit_exceeded` or `insufficient_quota`.
+        error_type: Option<String>,
+        /// The body's `code`, when the body could be read (a number or a word such as
+        /// `insufficient_quota`, as text).
+        code: Option<String>,
         /// The `x-request-id` response header, when present.
         request_id: Option<String>,
     },
 
     /// The request (or the total deadline across attempts) timed out.
     #[error("timed out after {:.1} s", elapsed.as_secs_f64())]
+    #[non_exhaustive]
     Timeout {
         /// How long the call ran before it was abandoned.
         elapsed: Duration,
     },
 
-    /// The server could not be reached or the connection broke.
+    /// The server could not be reached or the connection broke. The HTTP stack's error is the
+    /// [`source`](std::error::Error::source), so a program can tell a DNS failure, a refused
+    /// connection and a refused certificate apart (see [`ConnectionFailure`]).
     #[error("connection to the API failed: {reason}")]
+    #[non_exhaustive]
     Connection {
-        /// What failed, as reported by the HTTP stack.
+        /// What failed, with its causes, as reported by the HTTP stack.
         reason: String,
+        /// What kind of failure it was.
+        kind: ConnectionFailure,
+        /// The HTTP stack's error.
+        #[source]
+        source: Option<BoxError>,
     },
 
     /// The server's answer could not be understood.
     #[error("cannot decode the API response (HTTP {status}): {reason}; body starts with {body:?}")]
+    #[non_exhaustive]
     Decode {
         /// The HTTP status of the answer.
         status: u16,
@@ -93,21 +146,26 @@ pub enum Error {
 
     /// The server answered 200 but produced no image (the model may be cold or scaling).
     #[error("the API returned no image{}", request_id_suffix(.request_id))]
+    #[non_exhaustive]
     NoImages {
         /// The `x-request-id` response header, when present.
         request_id: Option<String>,
     },
 
-    /// An image could not be downloaded or is not an image.
+    /// An image could not be downloaded or is not an image (after the download retries).
     #[error("download from {host} failed: {reason}")]
+    #[non_exhaustive]
     Download {
         /// The host of the image URL (never the full URL, which may carry a signature).
         host: String,
         /// The HTTP status, when the host answered with an error status (not for a 200 whose body
         /// is too large, breaks off or is not an image).
         status: Option<u16>,
-        /// What went wrong.
+        /// What went wrong, with its causes.
         reason: String,
+        /// The HTTP stack's error, when there was one.
+        #[source]
+        source: Option<BoxError>,
     },
 
     /// Writing an image to disk failed.
@@ -121,24 +179,179 @@ pub enum Error {
     },
 }
 
+/// A boxed cause kept as an error's [`source`](std::error::Error::source).
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What kind of connection failure an [`Error::Connection`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConnectionFailure {
+    /// The host name could not be resolved.
+    Dns,
+    /// The server refused the connection (nothing listens there).
+    Refused,
+    /// The TLS handshake refused the server's certificate (unknown issuer, expired, wrong name).
+    Certificate,
+    /// Another failure while connecting (a TLS error, a connect timeout, ...): nothing was sent.
+    Connect,
+    /// The connection broke after the request may have been sent.
+    Interrupted,
+    /// Anything else (the HTTP stack refused the request, ...).
+    Other,
+}
+
 /// The layer's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    /// The HTTP status the error stands for, when the server answered.
+    /// The HTTP status the error stands for, when the server (or the image host) answered.
     ///
     /// ```
-    /// let err = flux_client::Error::NoImages { request_id: None };
-    /// assert_eq!(err.status(), Some(200));
+    /// let err = flux_client::FluxClient::builder().build().unwrap_err();
+    /// assert_eq!(err.status(), None); // refused before anything was sent
     /// ```
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Api { status, .. } => Some(*status),
+            Error::Api { status, .. } | Error::Moderated { status, .. } => Some(*status),
             Error::RateLimited { .. } => Some(429),
             Error::Decode { status, .. } => Some(*status),
             Error::NoImages { .. } => Some(200),
             Error::Download { status, .. } => *status,
             _ => None,
+        }
+    }
+
+    /// The server's request id (`x-request-id`), when it sent one: quote it to support.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Api { request_id, .. }
+            | Error::Moderated { request_id, .. }
+            | Error::RateLimited { request_id, .. }
+            | Error::NoImages { request_id } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The server's `Retry-After` hint, when it sent a readable one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Api { retry_after, .. } | Error::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// Whether sending the same request again later may succeed: network failures (not a
+    /// refused certificate), timeouts, 408, 429 (not an exhausted quota), 5xx, an answer
+    /// without images, and downloads that failed that way. Not: invalid input, moderation,
+    /// other 4xx (401, 402, ...), undecodable answers, local disk errors.
+    ///
+    /// This says what a program may try, not what the client's [`RetryPolicy`](crate::RetryPolicy)
+    /// retried: a retried POST may be billed twice.
+    ///
+    /// ```
+    /// let err = flux_client::FluxClient::builder().build().unwrap_err();
+    /// assert!(!err.is_retryable() && !err.is_timeout() && err.request_id().is_none());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Connection { kind, .. } => *kind != ConnectionFailure::Certificate,
+            Error::Timeout { .. } | Error::NoImages { .. } => true,
+            Error::RateLimited { .. } => !self.is_quota_exhausted(),
+            Error::Api { status, .. } => transient_status(*status),
+            Error::Download {
+                status,
+                source,
+                reason,
+                ..
+            } => match status {
+                Some(status) => transient_status(*status),
+                // A transport failure (it has a cause) or a timeout; not a body that is no
+                // image or is over the cap.
+                None => source.is_some() || reason == TIMED_OUT,
+            },
+            _ => false,
+        }
+    }
+
+    /// Whether the call (or the whole deadline) ran out of time.
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            Error::Timeout { .. } => true,
+            Error::Download { reason, .. } => reason == TIMED_OUT,
+            _ => false,
+        }
+    }
+
+    /// Whether the server refused the content ([`Error::Moderated`]).
+    pub fn is_moderation(&self) -> bool {
+        matches!(self, Error::Moderated { .. })
+    }
+
+    /// Whether a 429 says the account's quota is used up (`insufficient_quota`), which waiting
+    /// a few seconds does not fix.
+    pub fn is_quota_exhausted(&self) -> bool {
+        match self {
+            Error::RateLimited {
+                error_type, code, ..
+            } => [error_type, code]
+                .iter()
+                .any(|v| v.as_deref() == Some("insufficient_quota")),
+            _ => false,
+        }
+    }
+
+    /// Whether the account, not the request, is at fault: the key is refused (401), the
+    /// credits are used up (402), or the quota is exhausted. Every other request with this key
+    /// fails the same way until the account is fixed.
+    pub fn is_account_error(&self) -> bool {
+        matches!(
+            self,
+            Error::Api {
+                status: 401 | 402,
+                ..
+            }
+        ) || self.is_quota_exhausted()
+    }
+
+    /// Whether the request itself is at fault: refused before it was sent (invalid input or
+    /// configuration), or by the server for what it contains (400, 413, 422, moderation).
+    /// Sending it unchanged fails the same way (and may be billed).
+    pub fn is_rejected_request(&self) -> bool {
+        match self {
+            Error::InvalidConfig { .. }
+            | Error::InvalidRequest { .. }
+            | Error::Moderated { .. } => true,
+            Error::Api { status, .. } => matches!(status, 400 | 413 | 422),
+            _ => false,
+        }
+    }
+
+    /// What kind of connection failure this is, for [`Error::Connection`].
+    pub fn connection_failure(&self) -> Option<ConnectionFailure> {
+        match self {
+            Error::Connection { kind, .. } => Some(*kind),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn timeout(elapsed: Duration) -> Self {
+        Error::Timeout { elapsed }
+    }
+
+    pub(crate) fn decode(status: u16, reason: impl Into<String>, body: String) -> Self {
+        Error::Decode {
+            status,
+            reason: reason.into(),
+            body,
+        }
+    }
+
+    pub(crate) fn download(host: &str, status: Option<u16>, reason: impl Into<String>) -> Self {
+        Error::Download {
+            host: host.to_owned(),
+            status,
+            reason: reason.into(),
+            source: None,
         }
     }
 
@@ -155,6 +368,14 @@ impl Error {
             reason: reason.into(),
         }
     }
+}
+
+/// The reason of a download that timed out.
+pub(crate) const TIMED_OUT: &str = "timed out";
+
+/// 408, 429 and 5xx: the server may answer differently later.
+pub(crate) fn transient_status(status: u16) -> bool {
+    matches!(status, 408 | 429 | 500..=599)
 }
 
 fn type_suffix(error_type: &Option<String>) -> String {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 
 use crate::error::{Error, Result};
-use crate::save::Downloader;
+use crate::save::{Downloader, Saved};
 use crate::types::{CreateImageResponse, ImageData};
 
 /// The images of one successful generation, in the server's order. Never empty.
@@ -16,22 +16,35 @@ use crate::types::{CreateImageResponse, ImageData};
 pub struct Images {
     created: i64,
     request_id: Option<String>,
+    unrequested: usize,
     images: Vec<Image>,
 }
 
 impl Images {
-    /// Turns a decoded response into images; `None` when the server produced none.
+    /// Turns a decoded response into images; `None` when the server produced none. Images
+    /// beyond `requested` (the request's `n`) are not kept: they are counted in
+    /// [`unrequested`](Self::unrequested) and a warning is logged, never silently downloaded.
     pub(crate) fn from_response(
         response: CreateImageResponse,
         request_id: Option<String>,
+        requested: Option<usize>,
         downloader: Downloader,
     ) -> Result<Self> {
         if response.data.is_empty() {
             return Err(Error::NoImages { request_id });
         }
         let created = response.created;
-        let images = response
-            .data
+        let mut data = response.data;
+        let unrequested = requested.map_or(0, |n| data.len().saturating_sub(n));
+        if unrequested > 0 {
+            tracing::warn!(
+                requested = data.len() - unrequested,
+                received = data.len(),
+                "the API returned more images than requested; the extra ones are not kept"
+            );
+            data.truncate(data.len() - unrequested);
+        }
+        let images = data
             .into_iter()
             .enumerate()
             .map(|(index, data)| Image::new(index, created, data, downloader.clone()))
@@ -39,8 +52,16 @@ impl Images {
         Ok(Self {
             created,
             request_id,
+            unrequested,
             images,
         })
+    }
+
+    /// How many images the API returned beyond the `n` requested. They are not offered (nor
+    /// downloaded): an answer with a thousand images for `n = 1` is a server fault, not a
+    /// thousand downloads.
+    pub fn unrequested(&self) -> usize {
+        self.unrequested
     }
 
     /// When the images were created (Unix seconds, as the server reports).
@@ -90,7 +111,8 @@ impl Images {
     /// `select!` that took another branch) also removes the files it had saved.
     pub async fn save_all_in(&self, dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
         let dir = dir.as_ref();
-        self.save_all(|image| image.save_in(dir)).await
+        self.save_all(|image| image.save_target(image.new_in(dir)))
+            .await
     }
 
     /// Saves every image concurrently as `dir/<stem>.<ext>` with the stem `stem(image)` gives
@@ -113,8 +135,8 @@ impl Images {
     ) -> Result<Vec<PathBuf>> {
         let dir = dir.as_ref();
         self.save_all(|image| {
-            let stem = stem(image);
-            async move { image.save_as(dir, &stem).await }
+            let target = image.named(dir, &stem(image));
+            async move { image.save_target(target?).await }
         })
         .await
     }
@@ -122,22 +144,35 @@ impl Images {
     async fn save_all<'a, F, Fut>(&'a self, save: F) -> Result<Vec<PathBuf>>
     where
         F: Fn(&'a Image) -> Fut,
-        Fut: std::future::Future<Output = Result<PathBuf>>,
+        Fut: std::future::Future<Output = Result<Saved>>,
     {
-        // Removes the saved files on failure, and when this future is dropped part-way.
-        let saved = crate::save::RemoveOnDrop::default();
-        let results = futures_util::future::join_all(self.images.iter().map(|image| {
-            let saving = save(image);
-            let saved = &saved;
-            async move {
-                let path = saving.await?;
-                saved.push(path.clone());
-                Ok(path)
-            }
-        }))
-        .await;
+        use futures_util::StreamExt;
+        // Removes the files this call created on failure, and when this future is dropped
+        // part-way. A file that replaced an older one is never removed: that would lose both.
+        let created = crate::save::RemoveOnDrop::default();
+        let limit = self.images.first().map_or(1, Image::concurrency);
+        // Futures do nothing until polled: `buffered` runs at most `limit` of them at once.
+        let savings: Vec<_> = self
+            .images
+            .iter()
+            .map(|image| {
+                let saving = save(image);
+                let created = &created;
+                async move {
+                    let saved = saving.await?;
+                    if !saved.replaced {
+                        created.push(saved.path.clone());
+                    }
+                    Ok(saved.path)
+                }
+            })
+            .collect();
+        let results: Vec<Result<PathBuf>> = futures_util::stream::iter(savings)
+            .buffered(limit)
+            .collect()
+            .await;
         let paths = results.into_iter().collect::<Result<Vec<PathBuf>>>()?;
-        saved.keep();
+        created.keep();
         Ok(paths)
     }
 }
@@ -187,11 +222,11 @@ impl Image {
             downloader,
         };
         if image.url.is_none() && image.b64_json.is_none() {
-            return Err(Error::Decode {
-                status: 200,
-                reason: format!("image {} has neither `url` nor `b64_json`", index + 1),
-                body: String::new(),
-            });
+            return Err(Error::decode(
+                200,
+                format!("image {} has neither `url` nor `b64_json`", index + 1),
+                String::new(),
+            ));
         }
         Ok(image)
     }
@@ -206,7 +241,7 @@ impl Image {
         self.created
     }
 
-    /// Where the image host serves the image.
+    /// Where the image host serves the image (or a `data:` URL, which is decoded, not fetched).
     pub fn url(&self) -> Option<&str> {
         self.url.as_deref()
     }
@@ -222,7 +257,8 @@ impl Image {
     }
 
     /// The image's bytes: the base64 data decoded, or the URL downloaded (without the API key,
-    /// within the client's download size cap).
+    /// within the client's download size cap, retried per its
+    /// [`DownloadPolicy`](crate::DownloadPolicy)).
     pub async fn bytes(&self) -> Result<Vec<u8>> {
         match (&self.b64_json, &self.url) {
             (Some(data), _) => decode_b64(data),
@@ -236,12 +272,7 @@ impl Image {
     /// JPEG or WebP); an existing file is never overwritten (`-2`, `-3`, ... are tried). Data is
     /// streamed to a temporary file in `dir` and renamed at the end, so a failure leaves no file.
     pub async fn save_in(&self, dir: impl AsRef<Path>) -> Result<PathBuf> {
-        let stem = format!("flux-{}-{}", self.created, self.index + 1);
-        let target = crate::save::Target::NewIn {
-            dir: dir.as_ref().to_path_buf(),
-            stem,
-        };
-        self.save(target).await
+        Ok(self.save_target(self.new_in(dir.as_ref())).await?.path)
     }
 
     /// Saves the image as `dir/<stem>.<ext>` (`dir` created if missing, the extension from the
@@ -258,20 +289,8 @@ impl Image {
     /// A stem that is empty or contains a path separator is refused ([`Error::Io`],
     /// `InvalidInput`) before anything is written.
     pub async fn save_as(&self, dir: impl AsRef<Path>, stem: &str) -> Result<PathBuf> {
-        if stem.is_empty() || stem == ".." || stem.contains(['/', '\\']) {
-            return Err(Error::Io {
-                path: dir.as_ref().join(stem),
-                source: std::io::Error::new(
-                    std::io::ErrorKind::InvalidInput,
-                    "the file name stem must be a plain name",
-                ),
-            });
-        }
-        let target = crate::save::Target::Named {
-            dir: dir.as_ref().to_path_buf(),
-            stem: stem.to_owned(),
-        };
-        self.save(target).await
+        let target = self.named(dir.as_ref(), stem)?;
+        Ok(self.save_target(target).await?.path)
     }
 
     /// Saves the image at exactly `path`, replacing a file already there, through a temporary
@@ -279,10 +298,37 @@ impl Image {
     /// PNG, JPEG or WebP image; the extension of `path` is yours to choose.
     pub async fn save_to(&self, path: impl AsRef<Path>) -> Result<PathBuf> {
         let target = crate::save::Target::Exact(path.as_ref().to_path_buf());
-        self.save(target).await
+        Ok(self.save_target(target).await?.path)
     }
 
-    async fn save(&self, target: crate::save::Target) -> Result<PathBuf> {
+    fn new_in(&self, dir: &Path) -> crate::save::Target {
+        crate::save::Target::NewIn {
+            dir: dir.to_path_buf(),
+            stem: format!("flux-{}-{}", self.created, self.index + 1),
+        }
+    }
+
+    fn named(&self, dir: &Path, stem: &str) -> Result<crate::save::Target> {
+        if stem.is_empty() || stem == ".." || stem.contains(['/', '\\']) {
+            return Err(Error::Io {
+                path: dir.join(stem),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "the file name stem must be a plain name",
+                ),
+            });
+        }
+        Ok(crate::save::Target::Named {
+            dir: dir.to_path_buf(),
+            stem: stem.to_owned(),
+        })
+    }
+
+    fn concurrency(&self) -> usize {
+        self.downloader.concurrency()
+    }
+
+    async fn save_target(&self, target: crate::save::Target) -> Result<Saved> {
         match (&self.b64_json, &self.url) {
             (Some(data), _) => {
                 let bytes = decode_b64(data)?;
@@ -315,10 +361,12 @@ impl fmt::Debug for Image {
 fn decode_b64(data: &str) -> Result<Vec<u8>> {
     base64::engine::general_purpose::STANDARD
         .decode(data.trim())
-        .map_err(|e| Error::Decode {
-            status: 200,
-            reason: format!("`b64_json` is not valid base64: {e}"),
-            body: crate::error::excerpt(data.as_bytes()),
+        .map_err(|e| {
+            Error::decode(
+                200,
+                format!("`b64_json` is not valid base64: {e}"),
+                crate::error::excerpt(data.as_bytes()),
+            )
         })
 }
 

@@ -64,6 +64,7 @@ pub mod generated;
 mod hooks;
 mod http;
 mod images;
+mod lenient;
 mod limiter;
 mod limits;
 mod request;
@@ -76,7 +77,7 @@ pub use config::{
     API_KEY_ENV, ApiKey, AuthScheme, BASE_URL_ENV, Config, DEFAULT_BASE_URL,
     DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MODEL,
 };
-pub use error::{Error, Result};
+pub use error::{BoxError, ConnectionFailure, Error, Result};
 pub use generated::{REPAIRED_DOCUMENT, types};
 pub use images::{Image, ImageFormat, Images};
 pub use limits::{Limits, Rate, RateParseError};
@@ -84,6 +85,7 @@ pub use request::GenerateRequest;
 /// The `reqwest` this crate is built with, for [`FluxClientBuilder::http_client`].
 pub use reqwest;
 pub use retry::RetryPolicy;
+pub use save::DownloadPolicy;
 
 #[cfg(feature = "mock")]
 pub mod mock;

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderName, RETRY_AFTER};
 
 use crate::answer::SYNTHESIZED;
-use crate::error::{Error, excerpt};
+use crate::error::{ConnectionFailure, Error, excerpt};
 use crate::retry::{Class, Failure, parse_retry_after};
 use crate::types::{CreateImageResponse, ErrorBody, ErrorDetail};
 
@@ -59,7 +59,13 @@ pub(crate) fn classify(
                 from_detail(status, detail, &headers)
             }
         }
-        G::InvalidResponsePayload(body, decode_error) => undecodable(&body, &decode_error),
+        G::InvalidResponsePayload(body, decode_error) => {
+            // `data` readable, something else not: the paid images are kept (with a warning).
+            if let Some(response) = crate::lenient::salvage(&body, &decode_error) {
+                return Ok((response, None));
+            }
+            undecodable(&body, &decode_error)
+        }
         G::UnexpectedResponse(response) => {
             let status = response.status();
             let headers = response.headers().clone();
@@ -70,9 +76,9 @@ pub(crate) fn classify(
             )
         }
         // A 2xx answer whose body broke off (the hook reads error bodies itself).
-        G::ResponseBodyError(e) => broken_off(&e),
-        G::CommunicationError(e) if e.is_body() || e.is_decode() => broken_off(&e),
-        G::CommunicationError(e) | G::InvalidUpgrade(e) => communication(&e),
+        G::ResponseBodyError(e) => broken_off(e),
+        G::CommunicationError(e) if e.is_body() || e.is_decode() => broken_off(e),
+        G::CommunicationError(e) | G::InvalidUpgrade(e) => communication(e),
         G::InvalidRequest(reason) => final_failure(Error::invalid("body", reason)),
         // Only the post hook raises these: an answer over `max_response_bytes`.
         G::Custom(reason) => final_failure(Error::Decode {
@@ -91,25 +97,23 @@ fn final_failure(error: Error) -> Failure {
     }
 }
 
-fn communication(error: &reqwest::Error) -> Failure {
+fn communication(error: reqwest::Error) -> Failure {
     // A connect timeout is still "never sent", so check `is_connect` first. A refused
     // certificate fails the same way on every attempt: not worth a retry.
-    let class = if is_certificate_refusal(error) {
-        Class::Final
-    } else if error.is_connect() {
-        Class::ConnectFailed
-    } else if error.is_timeout() {
-        Class::Timeout
-    } else {
-        Class::Interrupted
+    let kind = connection_failure(&error);
+    let class = match kind {
+        ConnectionFailure::Certificate => Class::Final,
+        _ if error.is_connect() => Class::ConnectFailed,
+        _ if error.is_timeout() => Class::Timeout,
+        _ => Class::Interrupted,
     };
     let error = if class == Class::Timeout {
-        Error::Timeout {
-            elapsed: Duration::ZERO,
-        }
+        Error::timeout(Duration::ZERO)
     } else {
         Error::Connection {
-            reason: describe(error),
+            reason: describe(&error),
+            kind,
+            source: Some(Box::new(error)),
         }
     };
     Failure {
@@ -119,17 +123,48 @@ fn communication(error: &reqwest::Error) -> Failure {
     }
 }
 
+/// What kind of failure a reqwest error is: a certificate refusal, a DNS failure, a refused
+/// connection, another failure to connect, or a connection that broke.
+pub(crate) fn connection_failure(error: &reqwest::Error) -> ConnectionFailure {
+    if is_certificate_refusal(error) {
+        return ConnectionFailure::Certificate;
+    }
+    if !error.is_connect() {
+        return if error.is_request() || error.is_body() || error.is_decode() {
+            ConnectionFailure::Interrupted
+        } else {
+            ConnectionFailure::Other
+        };
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::ConnectionRefused
+        {
+            return ConnectionFailure::Refused;
+        }
+        // hyper-util's resolver failure reads "dns error" (its `ConnectError` is private).
+        if cause.to_string().starts_with("dns error") {
+            return ConnectionFailure::Dns;
+        }
+        source = cause.source();
+    }
+    ConnectionFailure::Connect
+}
+
 /// A success whose body broke off: the request was answered, so it is an interrupted exchange.
 /// reqwest words this "error decoding response body" or "error reading a body from connection",
 /// which reads like a JSON problem; name what happened and keep only the causes.
-fn broken_off(error: &reqwest::Error) -> Failure {
+fn broken_off(error: reqwest::Error) -> Failure {
     if error.is_timeout() {
         return communication(error);
     }
-    let causes = std::error::Error::source(error).map_or_else(|| describe(error), describe);
+    let causes = std::error::Error::source(&error).map_or_else(|| describe(&error), describe);
     Failure {
         error: Error::Connection {
             reason: format!("the answer (HTTP 200) broke off: {causes}"),
+            kind: ConnectionFailure::Interrupted,
+            source: Some(Box::new(error)),
         },
         class: Class::Interrupted,
         retry_after: None,
@@ -223,17 +258,41 @@ impl Details {
     }
 }
 
+/// The `type`s (or text `code`s) that mean the content was refused.
+const MODERATION_TYPES: [&str; 2] = ["moderation_error", "content_policy_violation"];
+
 fn api(status: u16, details: Details, headers: &HeaderMap) -> Failure {
     let request_id = request_id(headers);
     let retry_after = retry_after(headers);
-    let error = if status == 429 {
-        Error::RateLimited {
+    let moderated = details
+        .error_type
+        .as_deref()
+        .is_some_and(|t| MODERATION_TYPES.contains(&t));
+    let (error, class) = if moderated {
+        let error = Error::Moderated {
+            status,
+            message: details.message,
+            error_type: details.error_type,
+            request_id,
+        };
+        (error, Class::Final)
+    } else if status == 429 {
+        let error = Error::RateLimited {
             retry_after,
             message: details.message,
+            error_type: details.error_type,
+            code: details.code.map(|c| c.to_string()),
             request_id,
-        }
+        };
+        // Waiting does not refill a quota: sending again only adds failed (or billed) calls.
+        let class = if error.is_quota_exhausted() {
+            Class::Final
+        } else {
+            Class::Status(status)
+        };
+        (error, class)
     } else {
-        Error::Api {
+        let error = Error::Api {
             status,
             code: details.code,
             message: details.message,
@@ -241,11 +300,12 @@ fn api(status: u16, details: Details, headers: &HeaderMap) -> Failure {
             param: details.param,
             retry_after,
             request_id,
-        }
+        };
+        (error, Class::Status(status))
     };
     Failure {
         error,
-        class: Class::Status(status),
+        class,
         retry_after,
     }
 }

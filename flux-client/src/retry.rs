@@ -15,14 +15,20 @@ use crate::limiter::{Limiter, Outcome};
 /// sent, `429 Too Many Requests` and `503 Service Unavailable`, at most twice, within a total
 /// [`deadline`](Self::deadline) of five minutes (or the per-attempt timeout, when that is
 /// longer). A certificate the TLS handshake refuses is not retried (it would be
-/// refused again). Opt into more with [`retry_status`](Self::retry_status),
-/// [`retry_timeouts`](Self::retry_timeouts) and [`retry_interrupted`](Self::retry_interrupted).
+/// refused again), nor is moderation ([`Error::Moderated`]) or an exhausted quota
+/// ([`Error::is_quota_exhausted`]), whatever the policy says. Opt into more with
+/// [`retry_status`](Self::retry_status), [`retry_timeouts`](Self::retry_timeouts) and
+/// [`retry_interrupted`](Self::retry_interrupted).
 ///
 /// Waits grow exponentially from [`initial_backoff`](Self::initial_backoff) up to
 /// [`max_backoff`](Self::max_backoff), with random jitter. A server's `Retry-After` (seconds or
-/// an HTTP date) is honoured when it is at most [`max_retry_after`](Self::max_retry_after);
-/// a longer hint (or one that would pass the deadline) ends the retries at once, and is
+/// an HTTP date) is honoured, plus up to 20 % jitter, when it is at most
+/// [`max_retry_after`](Self::max_retry_after); a longer hint ends the retries at once, and is
 /// reported in the error: [`Error::RateLimited`] for a 429, [`Error::Api`] for a 503.
+///
+/// A retry is only started when the deadline leaves it the wait and a whole per-attempt
+/// timeout: an attempt cut short by the deadline may be billed and then abandoned. Otherwise
+/// the previous failure is returned (the real 429 or 503, not a timeout).
 ///
 /// ```
 /// use std::time::Duration;
@@ -194,7 +200,12 @@ impl RetryPolicy {
         let backoff = self.backoff(retry);
         match failure.retry_after {
             Some(hint) if hint > self.max_retry_after => None,
-            Some(hint) => Some(hint.max(backoff)),
+            // Up to 20 % more than the hint, so that clients told the same second do not all
+            // come back in it.
+            Some(hint) => Some(
+                hint.saturating_add(hint.mul_f64(fastrand::f64() * 0.2))
+                    .max(backoff),
+            ),
             None => Some(backoff),
         }
     }
@@ -241,41 +252,43 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, Box<Failure>>>,
 {
-    let mut clock: Option<(Instant, Instant)> = None;
+    // Set when the first attempt is sent: waiting for the limiter before it is not counted.
+    // A deadline too far to represent (`Duration::MAX`) is no deadline.
+    let mut clock: Option<(Instant, Option<Instant>)> = None;
     let (mut number, mut retries) = (0u32, 0u32);
-    // The last 429 absorbed: what the caller gets if the deadline passes while waiting.
-    let mut limited: Option<Error> = None;
+    // The failure being retried: what the caller gets if the limiter holds the retry too long.
+    let mut last: Option<Error> = None;
     loop {
         number += 1;
         let permit = match clock {
-            None => limiter.acquire().await,
-            Some((started, deadline)) => {
-                let until = tokio::time::Instant::from_std(deadline);
-                match tokio::time::timeout_at(until, limiter.acquire()).await {
+            Some((started, Some(deadline))) => {
+                // A retry must still have its whole timeout once the limiter lets it go.
+                let latest = deadline.checked_sub(per_attempt).unwrap_or(started);
+                let latest = tokio::time::Instant::from_std(latest);
+                match tokio::time::timeout_at(latest, limiter.acquire()).await {
                     Ok(permit) => permit,
                     Err(_) => {
-                        return Err(limited.unwrap_or(Error::Timeout {
-                            elapsed: started.elapsed(),
-                        }));
+                        return Err(last.unwrap_or_else(|| Error::timeout(started.elapsed())));
                     }
                 }
             }
+            _ => limiter.acquire().await,
         };
-        let (started, deadline) =
-            *clock.get_or_insert_with(|| (Instant::now(), Instant::now() + deadline));
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(limited.unwrap_or(Error::Timeout {
-                elapsed: started.elapsed(),
-            }));
-        }
+        let (started, deadline) = *clock.get_or_insert_with(|| {
+            let now = Instant::now();
+            (now, now.checked_add(deadline))
+        });
+        let left =
+            |now: Instant| deadline.map_or(Duration::MAX, |d| d.saturating_duration_since(now));
         let span = tracing::info_span!(
             "flux.attempt",
             attempt = number,
             status = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        let outcome = tokio::time::timeout(per_attempt.min(left), attempt())
+        let budget = per_attempt.min(left(Instant::now()));
+        tracing::debug!(parent: &span, attempt = number, timeout_ms = millis(budget), "attempt");
+        let outcome = tokio::time::timeout(budget, attempt())
             .instrument(span)
             .await;
         permit.finish(match &outcome {
@@ -295,13 +308,13 @@ where
                 failure
             }
             Err(_) => Failure {
-                error: Error::Timeout {
-                    elapsed: started.elapsed(),
-                },
+                error: Error::timeout(started.elapsed()),
                 class: Class::Timeout,
                 retry_after: None,
             },
         };
+        // A 429 the limiter absorbs is not a retry: the limiter slows down, the hint is waited
+        // for, and the request goes again while the deadline allows.
         let absorbed = failure.class == Class::Status(429)
             && limiter.absorbs_429()
             && policy.retries_status(429);
@@ -312,31 +325,46 @@ where
             policy.wait_before(retries, &failure)
         };
         let Some(wait) = wait else {
+            tracing::debug!(attempt = number, error = %failure.error, "not retried");
             return Err(failure.error);
         };
-        if Instant::now() + wait >= deadline {
-            tracing::warn!(attempt = number, error = %failure.error, "no time left to retry");
+        // A billed attempt is only started when it can have its whole timeout: one cut short
+        // by the deadline may be paid for and then abandoned. The real failure is reported,
+        // not a timeout.
+        let needed = wait.saturating_add(per_attempt);
+        if needed > left(Instant::now()) {
+            tracing::warn!(
+                attempt = number,
+                wait_ms = millis(wait),
+                error = %failure.error,
+                "not retried: the deadline leaves too little time for another attempt"
+            );
             return Err(failure.error);
         }
-
         tracing::warn!(
             attempt = number,
-            wait_ms = wait.as_millis() as u64,
+            wait_ms = millis(wait),
             error = %failure.error,
             "retrying"
         );
-        if absorbed {
-            limited = Some(failure.error);
-        }
+        last = Some(failure.error);
         tokio::time::sleep(wait).await;
     }
 }
 
-/// Parses `Retry-After`: delay seconds or an HTTP date (a date in the past means now).
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Parses `Retry-After`: delay seconds or an HTTP date (a date in the past means now). A
+/// number of seconds too large for a `u64` is taken as the largest one (a hint that long is
+/// never waited for).
 pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(Duration::from_secs(
+            value.parse::<u64>().unwrap_or(u64::MAX),
+        ));
     }
     let when = httpdate::parse_http_date(value).ok()?;
     Some(
@@ -360,6 +388,44 @@ mod tests {
         let parsed = parse_retry_after(&httpdate::fmt_http_date(future)).unwrap();
         assert!(parsed > Duration::from_secs(25) && parsed <= Duration::from_secs(30));
         assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(
+            parse_retry_after("99999999999999999999999"),
+            Some(Duration::from_secs(u64::MAX))
+        );
+    }
+
+    #[test]
+    fn hostile_hints_and_settings_never_overflow() {
+        let policy = RetryPolicy::default()
+            .max_retry_after(Duration::MAX)
+            .max_backoff(Duration::MAX)
+            .initial_backoff(Duration::MAX);
+        let failure = Failure {
+            error: Error::timeout(Duration::ZERO),
+            class: Class::Status(429),
+            retry_after: Some(Duration::from_secs(u64::MAX)),
+        };
+        assert_eq!(policy.wait_before(1, &failure), Some(Duration::MAX));
+        assert!(policy.backoff(40) <= Duration::MAX);
+    }
+
+    #[test]
+    fn retry_after_gets_jitter_above_the_hint() {
+        let policy = RetryPolicy::default().initial_backoff(Duration::from_millis(1));
+        let failure = Failure {
+            error: Error::timeout(Duration::ZERO),
+            class: Class::Status(503),
+            retry_after: Some(Duration::from_secs(10)),
+        };
+        let waits: Vec<Duration> = (0..50)
+            .map(|_| policy.wait_before(1, &failure).unwrap())
+            .collect();
+        assert!(
+            waits
+                .iter()
+                .all(|w| *w >= Duration::from_secs(10) && *w <= Duration::from_secs(12))
+        );
+        assert!(waits.iter().any(|w| *w != waits[0]), "jittered");
     }
 
     #[test]

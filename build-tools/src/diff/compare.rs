@@ -24,6 +24,9 @@ pub(super) fn changes(old: &Value, new: &Value) -> Vec<Change> {
         visited: HashSet::new(),
     };
     differ.operations();
+    differ
+        .changes
+        .extend(super::not_generated::changes(old, new));
     differ.components();
     differ.info();
     dedup(differ.changes)

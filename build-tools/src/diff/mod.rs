@@ -49,6 +49,7 @@
 //! ```
 
 mod compare;
+mod not_generated;
 
 use std::fmt;
 
@@ -113,6 +114,9 @@ pub enum Kind {
     /// The same `operationId` under another method or path: the client method stays and
     /// calls the new place.
     OperationMoved,
+    /// The new document has an operation progenitor cannot generate, so the repair leaves it
+    /// out of the crate (`new` says why).
+    OperationNotGenerated,
     /// An operation gained a request body.
     RequestBodyAdded,
     /// An operation lost its request body.
@@ -164,6 +168,7 @@ impl Kind {
             Kind::OperationRemoved => "operation-removed",
             Kind::OperationRenamed => "operation-renamed",
             Kind::OperationMoved => "operation-moved",
+            Kind::OperationNotGenerated => "operation-not-generated",
             Kind::RequestBodyAdded => "request-body-added",
             Kind::RequestBodyRemoved => "request-body-removed",
             Kind::ParameterAdded => "parameter-added",

@@ -21,11 +21,19 @@ pub fn fast_retry() -> RetryPolicy {
         .max_backoff(Duration::from_millis(40))
 }
 
+/// The default download policy's rules with short waits.
+pub fn fast_downloads() -> flux_client::DownloadPolicy {
+    flux_client::DownloadPolicy::default()
+        .initial_backoff(Duration::from_millis(10))
+        .max_backoff(Duration::from_millis(40))
+}
+
 pub fn builder_for(server: &ScriptedServer) -> FluxClientBuilder {
     FluxClient::builder()
         .api_key(KEY)
         .base_url(server.url())
         .retry_policy(fast_retry())
+        .download_policy(fast_downloads())
 }
 
 pub fn client_for(server: &ScriptedServer) -> FluxClient {

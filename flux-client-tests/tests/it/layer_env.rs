@@ -47,6 +47,27 @@ fn from_env_reads_the_key_and_base_url() {
     ]);
 }
 
+#[cfg(unix)]
+#[test]
+fn a_key_that_is_not_utf8_is_refused_without_echoing_it() {
+    use std::os::unix::ffi::OsStrExt;
+    let output = Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--exact", CHILD, "--nocapture"])
+        .env_remove("ONEROUTER_BASE_URL")
+        .env("FLUX_ENV_EXPECT", "not-utf8")
+        .env(
+            "ONEROUTER_API_KEY",
+            std::ffi::OsStr::from_bytes(b"sk-\xffsecret"),
+        )
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "{stdout}"
+    );
+}
+
 #[test]
 #[ignore = "run by from_env_reads_the_key_and_base_url in a child process"]
 fn child_checks_the_environment() {
@@ -88,6 +109,14 @@ fn child_checks_the_environment() {
             ),
             "{result:?}"
         ),
+        "not-utf8" => {
+            let err = result.unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                "invalid configuration: `ONEROUTER_API_KEY` is not valid UTF-8"
+            );
+            assert!(!format!("{err:?}").contains("secret"), "{err:?}");
+        }
         other => panic!("unknown expectation {other}"),
     }
 }

@@ -30,7 +30,7 @@ fn assert_no_key(err: &Error) {
 async fn an_error_status_keeps_the_servers_details_and_request_id() {
     let reply = Reply::json(
         422,
-        &json!({"error": {"code": 422, "message": "prompt rejected", "type": "content_policy_violation", "param": "prompt"}}),
+        &json!({"error": {"code": 422, "message": "prompt rejected", "type": "invalid_request_error", "param": "prompt"}}),
     )
     .header("x-request-id", "req-123");
     let (err, _server) = answer(reply).await;
@@ -43,12 +43,13 @@ async fn an_error_status_keeps_the_servers_details_and_request_id() {
             param,
             retry_after,
             request_id,
+            ..
         } => {
             assert_eq!(*retry_after, None);
             assert_eq!(*status, 422);
             assert_eq!(*code, Some(422));
             assert_eq!(message, "prompt rejected");
-            assert_eq!(error_type.as_deref(), Some("content_policy_violation"));
+            assert_eq!(error_type.as_deref(), Some("invalid_request_error"));
             assert_eq!(param.as_deref(), Some("prompt"));
             assert_eq!(request_id.as_deref(), Some("req-123"));
         }
@@ -56,7 +57,7 @@ async fn an_error_status_keeps_the_servers_details_and_request_id() {
     }
     assert_eq!(
         err.to_string(),
-        "API error 422 (content_policy_violation): prompt rejected [request id req-123]"
+        "API error 422 (invalid_request_error): prompt rejected [request id req-123]"
     );
 }
 
@@ -130,13 +131,13 @@ async fn a_429_is_rate_limited_with_the_servers_hint() {
         .header("x-request-id", "req-9");
     let (err, _server) = answer(reply).await;
     assert!(
-        matches!(&err, Error::RateLimited { retry_after: Some(d), message, request_id: Some(id) }
+        matches!(&err, Error::RateLimited { retry_after: Some(d), message, request_id: Some(id), .. }
             if *d == Duration::from_secs(7) && message == "too many requests" && id == "req-9"),
         "{err:?}"
     );
     assert_eq!(
         err.to_string(),
-        "rate limited: too many requests (retry after 7 s) [request id req-9]"
+        "rate limited (upstream_error): too many requests (retry after 7 s) [request id req-9]"
     );
 }
 
@@ -151,7 +152,7 @@ async fn a_200_without_images_is_an_error() {
     let reply = Reply::json(200, &json!({"created": 1, "data": []})).header("x-request-id", "r1");
     let (err, _server) = answer(reply).await;
     assert!(
-        matches!(&err, Error::NoImages { request_id: Some(id) } if id == "r1"),
+        matches!(&err, Error::NoImages { request_id: Some(id), .. } if id == "r1"),
         "{err:?}"
     );
 }

@@ -245,7 +245,10 @@ async fn failed_downloads_leave_no_file() {
     let mut truncated = PNG.to_vec();
     truncated.extend_from_slice(&[7; 4096]);
     host.push(Reply::status(404).body("not found"));
-    host.push(image_reply(&truncated).truncate_at(100));
+    // A body that breaks off is retried (three times by default), a 404 or HTML is not.
+    for _ in 0..4 {
+        host.push(image_reply(&truncated).truncate_at(100));
+    }
     host.push(image_reply(b"<html>not an image</html>"));
     let urls: Vec<String> = (1..=3).map(|i| format!("{}/{i}", host.url())).collect();
     let (images, _api) = generate(&urls).await;
@@ -272,6 +275,7 @@ async fn failed_downloads_leave_no_file() {
         "the URL path is not shown: {err}"
     );
     assert_eq!(files_in(dir.path()), Vec::<String>::new());
+    assert_eq!(host.pending(), 0, "each answer was asked for exactly once");
 }
 
 #[tokio::test]

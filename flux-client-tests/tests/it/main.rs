@@ -9,6 +9,7 @@ mod layer_errors;
 mod layer_images;
 mod layer_limits;
 mod layer_mock;
+mod layer_recovery;
 mod layer_retry;
 mod layer_tracing;
 mod layer_validation;

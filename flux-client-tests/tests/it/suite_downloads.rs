@@ -17,8 +17,12 @@ async fn images_with(server: &MockServer, fault: Fault, n: u32) -> Images {
     server.push_fault(fault);
     builder(server)
         .max_download_bytes(CAP)
-        // Long enough for a generation on a loaded machine, shorter than the 5 s image delay.
-        .timeout(Duration::from_secs(2))
+        // Shorter than the 5 s image delay; the generation keeps the default timeout.
+        .download_policy(
+            crate::layer_common::fast_downloads()
+                .timeout(Duration::from_secs(2))
+                .max_retries(0),
+        )
         .build()
         .unwrap()
         .generate("a fox")
@@ -61,7 +65,7 @@ async fn an_image_404_is_a_download_error_with_the_status() {
     let images = images_with(&server, Fault::ImageNotFound, 2).await;
     let err = assert_every_download_fails(&images, &server).await;
     assert!(
-        matches!(&err, Error::Download { host, status: Some(404), reason }
+        matches!(&err, Error::Download { host, status: Some(404), reason, .. }
             if host == "127.0.0.1" && reason == "the image host answered 404 Not Found"),
         "{err:?}"
     );
@@ -86,7 +90,7 @@ async fn an_image_over_the_cap_is_refused_announced_or_not() {
         let images = images_with(&server, fault, 1).await;
         let err = assert_every_download_fails(&images, &server).await;
         assert!(
-            matches!(&err, Error::Download { host, status: None, reason }
+            matches!(&err, Error::Download { host, status: None, reason, .. }
                 if host == "127.0.0.1" && *reason == format!("the image is larger than the {CAP} byte cap")),
             "{err:?}"
         );
@@ -103,10 +107,11 @@ async fn a_slow_image_host_is_a_download_timeout() {
     let images = images_with(&server, Fault::ImageDelay(Duration::from_secs(5)), 1).await;
     let err = assert_every_download_fails(&images, &server).await;
     assert!(
-        matches!(&err, Error::Download { host, status: None, reason } if host == "127.0.0.1" && reason == "timed out"),
+        matches!(&err, Error::Download { host, status: None, reason, .. } if host == "127.0.0.1" && reason == "timed out"),
         "{err:?}"
     );
     assert_eq!(err.to_string(), "download from 127.0.0.1 failed: timed out");
+    assert!(err.is_timeout() && err.is_retryable(), "{err:?}");
 }
 
 #[tokio::test]

@@ -51,7 +51,7 @@ async fn a_delay_beyond_the_timeout_is_a_timeout_retried_only_when_opted_in() {
         .unwrap();
     let err = fails(&client, &server).await;
     assert!(
-        matches!(err, Error::Timeout { elapsed } if elapsed >= Duration::from_millis(200)),
+        matches!(err, Error::Timeout { elapsed, .. } if elapsed >= Duration::from_millis(200)),
         "{err:?}"
     );
     assert!(err.to_string().starts_with("timed out after 0."), "{err}");
@@ -85,12 +85,15 @@ async fn a_429_without_retry_after_is_retried_then_rate_limited() {
     let server = always(status(429, None)).await;
     let err = fails(&unlimited(&server), &server).await;
     assert!(
-        matches!(&err, Error::RateLimited { retry_after: None, message, request_id: None }
+        matches!(&err, Error::RateLimited { retry_after: None, message, request_id: None, .. }
             if message == RATE_LIMITED),
         "{err:?}"
     );
     assert_eq!(err.status(), Some(429));
-    assert_eq!(err.to_string(), format!("rate limited: {RATE_LIMITED}"));
+    assert_eq!(
+        err.to_string(),
+        format!("rate limited (rate_limit_error): {RATE_LIMITED}")
+    );
     assert_eq!(attempts(&server), 3, "the first attempt and two retries");
 
     let server = MockServer::start().await.unwrap();
@@ -127,7 +130,7 @@ async fn a_429s_retry_after_is_waited_for_and_reported() {
     );
     assert_eq!(
         err.to_string(),
-        format!("rate limited: {RATE_LIMITED} (retry after 1 s)")
+        format!("rate limited (rate_limit_error): {RATE_LIMITED} (retry after 1 s)")
     );
     assert_eq!(attempts(&server), 2);
 }
@@ -188,6 +191,7 @@ async fn a_500_and_a_502_are_api_errors_not_retried_by_default() {
                 param,
                 retry_after,
                 request_id,
+                ..
             } => {
                 assert_eq!(*status, code);
                 assert_eq!(*body_code, Some(i64::from(code)));
@@ -279,11 +283,6 @@ async fn the_documented_401_402_403_bodies_reach_the_user_unretried() {
             "insufficient_quota",
             "Insufficient credits: add credits to your account to continue.",
         ),
-        (
-            403,
-            "moderation_error",
-            "Your input was flagged by moderation.",
-        ),
     ] {
         let server = always(status(code, None)).await;
         let err = fails(&client(&server), &server).await;
@@ -301,8 +300,36 @@ async fn the_documented_401_402_403_bodies_reach_the_user_unretried() {
 }
 
 #[tokio::test]
+async fn moderation_is_its_own_outcome_never_retried_with_or_without_http_200() {
+    let message = "Your input was flagged by moderation.";
+    for fault in [status(403, None), Fault::ErrorIn200 { code: 403 }] {
+        let server = always(fault.clone()).await;
+        let client = builder(&server)
+            .retry_policy(crate::layer_common::fast_retry().retry_status(403))
+            .build()
+            .unwrap();
+        let err = fails(&client, &server).await;
+        assert!(
+            matches!(&err, Error::Moderated { status: 403, message: m, error_type: Some(t), .. }
+                if m == message && t == "moderation_error"),
+            "{fault}: {err:?}"
+        );
+        assert!(err.is_moderation() && !err.is_retryable() && err.is_rejected_request());
+        assert_eq!(
+            err.to_string(),
+            format!("refused by moderation (HTTP 403, moderation_error): {message}")
+        );
+        assert_eq!(
+            attempts(&server),
+            1,
+            "{fault}: even when 403 is opted into retries"
+        );
+    }
+}
+
+#[tokio::test]
 async fn an_error_in_a_200_is_the_error_it_names() {
-    for code in [402, 403] {
+    for code in [402] {
         let server = always(Fault::ErrorIn200 { code }).await;
         let err = fails(&client(&server), &server).await;
         assert!(
@@ -336,7 +363,13 @@ async fn empty_data_is_no_images_not_retried() {
     let server = always(Fault::EmptyData).await;
     let err = fails(&client(&server), &server).await;
     assert!(
-        matches!(err, Error::NoImages { request_id: None }),
+        matches!(
+            err,
+            Error::NoImages {
+                request_id: None,
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert_eq!(err.status(), Some(200));
@@ -353,6 +386,7 @@ async fn malformed_json_is_a_decode_error_with_the_body() {
             status,
             reason,
             body,
+            ..
         } => {
             assert_eq!(*status, 200);
             assert_eq!(reason, "key must be a string at line 1 column 35");
@@ -375,7 +409,7 @@ async fn a_wrong_content_type_is_a_decode_error_showing_the_page() {
     let server = always(Fault::WrongContentType).await;
     let err = fails(&client(&server), &server).await;
     assert!(
-        matches!(&err, Error::Decode { status: 200, reason, body }
+        matches!(&err, Error::Decode { status: 200, reason, body, .. }
             if reason == "expected value at line 1 column 1"
                 && body.starts_with("<!DOCTYPE html>") && body.contains("Please sign in")),
         "{err:?}"
@@ -410,7 +444,9 @@ async fn broken_connections_are_connection_errors_retried_only_when_opted_in() {
         let server = always(fault.clone()).await;
         let err = fails(&client(&server), &server).await;
         match &err {
-            Error::Connection { reason } => assert!(reason.ends_with(cause), "{fault}: {reason}"),
+            Error::Connection { reason, .. } => {
+                assert!(reason.ends_with(cause), "{fault}: {reason}")
+            }
             other => panic!("{fault}: {other:?}"),
         }
         assert!(

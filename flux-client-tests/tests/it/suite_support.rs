@@ -5,7 +5,7 @@ use std::time::Duration;
 use flux_client::mock::{Listener, MockServer};
 use flux_client::{Error, FluxClient, FluxClientBuilder};
 
-use crate::layer_common::fast_retry;
+use crate::layer_common::{fast_downloads, fast_retry};
 
 /// A builder pointed at `server` with its key, trusting its authority when it serves HTTPS,
 /// with the default retry policy's rules but short waits.
@@ -20,6 +20,7 @@ pub fn builder(server: &MockServer) -> FluxClientBuilder {
         .base_url(server.base_url())
         .http_client(http.build().expect("an HTTP client"))
         .retry_policy(fast_retry())
+        .download_policy(fast_downloads())
 }
 
 /// [`builder`], built.

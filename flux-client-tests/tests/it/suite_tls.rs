@@ -47,7 +47,7 @@ async fn without_the_root_the_certificate_is_refused_and_nothing_is_sent() {
     let err = client.generate("a fox").send().await.unwrap_err();
     assert_presentable(&err, &server);
     match &err {
-        Error::Connection { reason } => {
+        Error::Connection { reason, .. } => {
             assert!(reason.contains("certificate"), "{reason}")
         }
         other => panic!("{other:?}"),
@@ -70,8 +70,17 @@ async fn a_refused_certificate_is_not_retried() {
     assert!(client.config().retry_policy().get_max_retries() > 0);
     let err = client.generate("a fox").send().await.unwrap_err();
     assert!(
-        matches!(&err, Error::Connection { reason } if reason.contains("UnknownIssuer")),
+        matches!(&err, Error::Connection { reason, .. } if reason.contains("UnknownIssuer")),
         "{err:?}"
     );
     assert_eq!(server.connections_accepted(), 1, "one handshake, no retry");
+    assert_eq!(
+        err.connection_failure(),
+        Some(flux_client::ConnectionFailure::Certificate)
+    );
+    assert!(!err.is_retryable());
+    assert!(
+        std::error::Error::source(&err).is_some(),
+        "the cause is kept"
+    );
 }

@@ -228,7 +228,9 @@ pub(crate) async fn handle(
             let url = shared.images.publish(
                 &shared.image_base_url,
                 StoredImage {
-                    png: Bytes::from(png),
+                    // Copied to its length: the encoder's buffer is several times larger, and
+                    // the store keeps `history` images.
+                    png: Bytes::copy_from_slice(&png),
                     mode: mode.clone(),
                 },
             );
@@ -254,6 +256,7 @@ fn image_mode(faults: &[Fault]) -> ImageMode {
                 bytes,
                 content_length,
             } => mode.oversized = Some((*bytes, *content_length)),
+            Fault::ImageStatus { status, times } => mode.failures = Some((*status, *times)),
             _ => {}
         }
     }
@@ -340,6 +343,7 @@ fn answer_with_fault(shared: &Shared, fault: &Fault) -> Answer {
         | Fault::ImageTooLarge { .. }
         | Fault::ImageRedirect
         | Fault::ImageDelay(_)
+        | Fault::ImageStatus { .. }
         | Fault::Account(_) => unreachable!("not a response fault: {fault}"),
     };
     Ok(response)

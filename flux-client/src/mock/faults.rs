@@ -92,6 +92,15 @@ pub enum Fault {
     /// `account;concurrent=N;rate=R/s[;burst=B][;retry-after=S]` (rate per `s`, `min` or `h`;
     /// either limit may be left out), e.g. `account;concurrent=30;rate=600/min, delay;ms=500`.
     Account(Account),
+    /// A successful answer whose image URLs answer `status` (the documented error body aside,
+    /// a plain text one) the first `times` times each is fetched, then the image: a flaky image
+    /// host. Text: `image-status;code=503` (once) or `image-status;code=503;times=2`.
+    ImageStatus {
+        /// The HTTP status, 400 to 599.
+        status: u16,
+        /// How many requests of each image get it before the image is served.
+        times: u32,
+    },
 }
 
 impl Fault {
@@ -122,6 +131,7 @@ impl Fault {
                 | Fault::ImageTooLarge { .. }
                 | Fault::ImageRedirect
                 | Fault::ImageDelay(_)
+                | Fault::ImageStatus { .. }
         )
     }
 }
@@ -175,6 +185,9 @@ impl fmt::Display for Fault {
                     write!(f, ";retry-after={secs}")?;
                 }
                 Ok(())
+            }
+            Fault::ImageStatus { status, times } => {
+                write!(f, "image-status;code={status};times={times}")
             }
         }
     }
@@ -303,6 +316,11 @@ impl FromStr for Fault {
                 }
                 Fault::Account(account)
             }
+            "image-status" => Fault::ImageStatus {
+                status: status_code(number("code", true)?)?,
+                times: u32::try_from(number("times", false)?.unwrap_or(1))
+                    .map_err(|_| error("`times` is too large".into()))?,
+            },
             "" => return Err(error("empty fault name".into())),
             other => return Err(error(format!("unknown fault name `{other}`"))),
         };
@@ -355,6 +373,10 @@ mod tests {
                     .retry_after(1),
             ),
             Fault::Account(Account::new().rate(crate::Rate::per_second(5))),
+            Fault::ImageStatus {
+                status: 503,
+                times: 2,
+            },
         ];
         for fault in all {
             assert_eq!(fault.to_string().parse::<Fault>(), Ok(fault.clone()));

@@ -2,8 +2,8 @@
 //! the API published, shaped by the image faults of the answer that published them.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -25,6 +25,8 @@ pub(crate) struct ImageMode {
     pub(crate) redirect: bool,
     /// Stream this many bytes instead of the image, announcing them in `Content-Length` or not.
     pub(crate) oversized: Option<(u64, bool)>,
+    /// Answer this status the first N requests of each image.
+    pub(crate) failures: Option<(u16, u32)>,
 }
 
 pub(crate) struct StoredImage {
@@ -32,10 +34,11 @@ pub(crate) struct StoredImage {
     pub(crate) mode: ImageMode,
 }
 
-/// The published images by path.
-#[derive(Default)]
+/// The published images by path: the most recent [`ImageStore::limit`] of them, so that a
+/// long-running mock's memory stays flat (an older URL answers 404, like an expired one).
 pub(crate) struct ImageStore {
     next: AtomicU64,
+    limit: u64,
     images: Mutex<HashMap<String, Stored>>,
 }
 
@@ -43,19 +46,38 @@ pub(crate) struct ImageStore {
 struct Stored {
     png: Bytes,
     mode: ImageMode,
+    /// How many requests of this image were answered with the failure status.
+    failed: Arc<AtomicU32>,
+}
+
+fn image_path(id: u64) -> String {
+    format!("/images/{id:06}.png")
 }
 
 impl ImageStore {
     /// Stores an image under a new unique path and returns its URL on `base`.
+    pub(crate) fn new(limit: usize) -> Self {
+        Self {
+            next: AtomicU64::new(0),
+            limit: u64::try_from(limit.max(1)).unwrap_or(u64::MAX),
+            images: Mutex::default(),
+        }
+    }
+
     pub(crate) fn publish(&self, base: &str, image: StoredImage) -> String {
         let id = self.next.fetch_add(1, Ordering::SeqCst);
-        let path = format!("/images/{id:06}.png");
+        let path = image_path(id);
+        let mut images = self.lock();
+        if let Some(old) = id.checked_sub(self.limit) {
+            images.remove(&image_path(old));
+        }
         if !image.mode.missing {
             let stored = Stored {
                 png: image.png,
                 mode: image.mode,
+                failed: Arc::default(),
             };
-            self.lock().insert(path.clone(), stored);
+            images.insert(path.clone(), stored);
         }
         format!("{base}{path}")
     }
@@ -100,6 +122,12 @@ pub(crate) async fn handle(
     if listener == Listener::Images {
         if !image.mode.delay.is_zero() {
             tokio::time::sleep(image.mode.delay).await;
+        }
+        if let Some((status, times)) = image.mode.failures
+            && image.failed.fetch_add(1, Ordering::SeqCst) < times
+        {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            return Ok(plain(status, "the image host failed (mock fault)\n"));
         }
         if image.mode.redirect {
             let mut response = plain(StatusCode::FOUND, "moved\n");

@@ -112,15 +112,43 @@ pub struct MockServer {
 }
 
 /// Settings for a [`MockServer`], from [`MockServer::builder`].
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct MockServerBuilder {
     api_key: Option<String>,
     port: u16,
     tls: bool,
     faults: Vec<Fault>,
+    history: usize,
+}
+
+impl Default for MockServerBuilder {
+    fn default() -> Self {
+        Self {
+            api_key: None,
+            port: 0,
+            tls: false,
+            faults: Vec::new(),
+            history: MockServer::DEFAULT_HISTORY,
+        }
+    }
 }
 
 impl MockServerBuilder {
+    /// How many recent requests the server records, and how many recent images its image host
+    /// keeps (default [`MockServer::DEFAULT_HISTORY`]). Older ones are forgotten (an older
+    /// image URL answers 404, like an expired one), so a long-running mock's memory stays flat.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// let server = flux_client::mock::MockServer::builder().history(100).start().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn history(mut self, requests: usize) -> Self {
+        self.history = requests;
+        self
+    }
+
     /// The key the API accepts (default [`MockServer::DEFAULT_API_KEY`]).
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(key.into());
@@ -172,8 +200,8 @@ impl MockServerBuilder {
                 .unwrap_or_else(|| MockServer::DEFAULT_API_KEY.to_owned()),
             default_faults: self.faults,
             queue: Mutex::default(),
-            recorder: Recorder::default(),
-            images: ImageStore::default(),
+            recorder: Recorder::new(self.history),
+            images: ImageStore::new(self.history),
             image_base_url: format!("{scheme}://{images}"),
             redirect_base_url: format!("{scheme}://{redirect}"),
             seeds: AtomicU64::new(0),
@@ -220,6 +248,10 @@ impl MockServerBuilder {
 impl MockServer {
     /// The API key a server accepts unless [`MockServerBuilder::api_key`] sets another.
     pub const DEFAULT_API_KEY: &'static str = "sk-mock";
+
+    /// How many recent requests and images a server keeps unless told otherwise
+    /// ([`MockServerBuilder::history`]).
+    pub const DEFAULT_HISTORY: usize = 1024;
 
     /// The request header that selects faults for one request: a comma-separated list of
     /// faults in their textual form, such as `delay;ms=200, status;code=503` (see [`Fault`]).
@@ -283,7 +315,8 @@ impl MockServer {
         self.ca_pem.as_deref()
     }
 
-    /// Every request received so far, on all listeners, in arrival order.
+    /// Every request received so far (the most recent
+    /// [`history`](MockServerBuilder::history) of them), on all listeners, in arrival order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.recorder.all()
     }
@@ -422,7 +455,7 @@ impl Shared {
             method: parts.method.clone(),
             path: parts.uri.path().to_owned(),
             query: parts.uri.query().map(str::to_owned),
-            headers: parts.headers.clone(),
+            headers: recording::owned_headers(&parts.headers),
             body: body.to_vec(),
         });
         if too_large {

@@ -1,5 +1,6 @@
 //! The record of every request the mock's listeners received.
 
+use std::collections::VecDeque;
 use std::sync::Mutex;
 
 /// Which of the mock's listeners received a request.
@@ -45,25 +46,54 @@ impl RecordedRequest {
     }
 }
 
-#[derive(Default)]
+/// A copy of `headers` that owns its bytes. hyper's parsed values are views into the
+/// connection's read buffer: a plain clone would keep that whole buffer (kilobytes) alive per
+/// recorded request.
+pub(crate) fn owned_headers(headers: &http::HeaderMap) -> http::HeaderMap {
+    let mut owned = http::HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let name = http::HeaderName::from_bytes(name.as_str().as_bytes()).unwrap_or(name.clone());
+        let mut copy = http::HeaderValue::from_bytes(value.as_bytes()).unwrap_or(value.clone());
+        copy.set_sensitive(value.is_sensitive());
+        owned.append(name, copy);
+    }
+    owned
+}
+
+/// The most recent requests, at most `limit` of them: a long-running mock's memory stays flat.
 pub(crate) struct Recorder {
-    requests: Mutex<Vec<RecordedRequest>>,
+    limit: usize,
+    requests: Mutex<VecDeque<RecordedRequest>>,
 }
 
 impl Recorder {
+    pub(crate) fn new(limit: usize) -> Self {
+        Self {
+            limit,
+            requests: Mutex::default(),
+        }
+    }
+
     pub(crate) fn record(&self, request: RecordedRequest) {
-        self.lock().push(request);
+        if self.limit == 0 {
+            return;
+        }
+        let mut requests = self.lock();
+        while requests.len() >= self.limit {
+            requests.pop_front();
+        }
+        requests.push_back(request);
     }
 
     pub(crate) fn all(&self) -> Vec<RecordedRequest> {
-        self.lock().clone()
+        self.lock().iter().cloned().collect()
     }
 
     pub(crate) fn take(&self) -> Vec<RecordedRequest> {
-        std::mem::take(&mut *self.lock())
+        std::mem::take(&mut *self.lock()).into()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<RecordedRequest>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<RecordedRequest>> {
         // A panic while holding the lock cannot leave the Vec inconsistent: keep using it.
         self.requests.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -238,7 +238,11 @@ fn a_killed_batch_resumes_without_paying_twice_for_finished_or_generated_lines()
     let mut text = std::fs::read_to_string(&manifest).unwrap();
     text.push_str(r#"{"line": 99, "status": "do"#);
     std::fs::write(&manifest, text).unwrap();
-    std::fs::write(out.join(".flux-leftover.part"), b"half an image").unwrap();
+    std::fs::write(
+        out.join(".flux-line-000003-1-leftover.part"),
+        b"half an image",
+    )
+    .unwrap();
 
     let output = batch(&mock, &input, &out, &["--concurrency", "2"]);
     assert_status(&output, 0);

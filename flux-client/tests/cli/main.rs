@@ -4,7 +4,9 @@
 mod batch;
 mod batch_limits;
 mod exit_status;
+mod faults;
 mod generate;
 mod help;
 mod mock;
+mod mock_memory;
 mod support;

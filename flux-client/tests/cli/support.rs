@@ -28,12 +28,17 @@ impl Mock {
     }
 
     pub fn with_faults(faults: &[Fault]) -> Self {
+        Self::with_key(MockServer::DEFAULT_API_KEY, faults)
+    }
+
+    /// A mock that accepts `key`, with default `faults`.
+    pub fn with_key(key: &str, faults: &[Fault]) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("a runtime");
-        let mut builder = MockServer::builder();
+        let mut builder = MockServer::builder().api_key(key);
         for fault in faults {
             builder = builder.fault(fault.clone());
         }

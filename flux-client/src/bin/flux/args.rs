@@ -26,8 +26,14 @@ Exit status:
   2    invalid command line or input (unknown size, tolerance, strength outside 0..1, empty
        prompt, no API key without --mock, ...): nothing was sent
   3    `batch` only: some lines failed (see DIR/manifest.jsonl and stderr)
-  130  interrupted by Ctrl-C"))]
+  130  interrupted by Ctrl-C
+  141  standard output was closed (`| head -1`): ended quietly"))]
 pub struct Cli {
+    /// Show requests, attempts, retry decisions and downloads on stderr (-vv: everything);
+    /// `RUST_LOG` (e.g. `flux_client=debug`) takes precedence. The key is redacted.
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -78,15 +84,18 @@ Before downloading, a \"generated\" record keeps the image URLs, so a line inter
 generation and download is downloaded, not generated (and paid for) again.
 
 Running the same command again skips lines already done, and lines that failed because of the
-line itself (\"retry\": false: invalid input, or the API refused the request with 400/403/422)
-unless the line was changed; other failures (network, timeouts, 429/5xx, 401/402, downloads) are
-tried again.
+line itself (\"retry\": false: invalid input, moderation, or the API refused the request with
+400/413/422) unless the line was changed; other failures (network, timeouts, 429/5xx, downloads,
+the disk) are tried again, a journaled line from its URLs, never paid for twice. A refused key
+(401), used-up credits (402) or quota stop the whole batch at once. One batch at a time per DIR:
+a second one exits 2.
 
 ", "\
 Exit status:
   0    every line is done
   1    the batch could not run (the manifest or DIR cannot be written)
-  2    invalid command line, unreadable FILE, damaged manifest, or no API key: nothing was sent
+  2    invalid command line, unreadable FILE, damaged manifest, another batch on DIR, or no API
+       key: nothing was sent
   3    some lines failed (see DIR/manifest.jsonl and stderr)
   130  interrupted by Ctrl-C (lines in flight are finished and recorded first; a second
        Ctrl-C abandons them)"))]
@@ -169,6 +178,11 @@ pub struct MockArgs {
     /// A fault applied to every request (repeatable), e.g. 'delay;ms=2000', 'status;code=503'.
     #[arg(long, value_name = "FAULT", value_parser = parse_fault)]
     pub fault: Vec<Fault>,
+
+    /// How many recent requests the mock records and images it keeps; older image URLs answer
+    /// 404, so memory stays flat however long it runs.
+    #[arg(long, value_name = "N", default_value_t = flux_client::mock::MockServer::DEFAULT_HISTORY)]
+    pub history: usize,
 }
 
 /// Where and how to reach the API.
@@ -192,8 +206,8 @@ pub struct ConnectionArgs {
     #[arg(long, env = flux_client::API_KEY_ENV, hide_env_values = true, value_name = "KEY")]
     pub api_key: Option<String>,
 
-    /// Seconds allowed for one attempt and for one image download [default: 120]; all attempts
-    /// together get 300 s or this, whichever is longer.
+    /// Seconds allowed for one attempt [default: 120]; all attempts together get 300 s or this,
+    /// whichever is longer. Image downloads have their own timeout (60 s per attempt).
     #[arg(long, value_name = "SECS", value_parser = parse_seconds)]
     pub timeout: Option<Duration>,
 

@@ -1,26 +1,19 @@
 //! `flux batch`: one generation per JSONL line, bounded concurrency, a manifest to resume from.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use flux_client::{Error, FluxClient, Images, Limits};
 use futures_util::StreamExt;
-use serde_json::json;
 
 use crate::args::{BatchArgs, RequestFields};
-use crate::batch_progress::BatchProgress;
 use crate::connect::Connection;
 use crate::exit::{Failure, Status, describe, is_invalid_input};
+use crate::batch_progress::BatchProgress;
 use crate::manifest::{ErrorRecord, History, ImageRecord, Input, Manifest, Plan, RecordStatus};
 use crate::progress::{Progress, note};
 use crate::writer::ManifestWriter;
-
-/// Zero-padding of the line number in image names, so that they sort by line. Fixed, not taken
-/// from the input's length: a resumed line must get the name it had (a file written but not yet
-/// recorded is then overwritten, not left beside a differently padded copy), whatever was
-/// appended to the input since. Longer line numbers are written whole.
-const LINE_DIGITS: usize = 6;
 
 /// One line to work on.
 struct Job {
@@ -54,7 +47,10 @@ pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
     tokio::fs::create_dir_all(&args.out)
         .await
         .map_err(|e| Failure::failed(format!("cannot create {}: {e}", args.out.display())))?;
-    let (manifest, history) = Manifest::open(&args.out)?;
+    // Held until the batch ends (the manifest keeps it): a second batch on this directory would
+    // pay for its lines again.
+    let lock = crate::lock::DirLock::acquire(&args.out)?;
+    let (manifest, history) = Manifest::open(&args.out, lock)?;
     let lines: Vec<(usize, &str)> = text
         .lines()
         .enumerate()
@@ -72,7 +68,7 @@ pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
             manifest.path().display()
         )));
     }
-    remove_stale_parts(&args.out);
+    crate::resume::remove_own_parts(&args.out);
     // The client keeps to the account's limits; lines beyond them wait for the limiter, and a
     // line downloading its images no longer holds a generation's place.
     let limits = Limits::default()
@@ -145,7 +141,7 @@ pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
         return Err(failure);
     }
     let manifest_path = context.writer.path().display().to_string();
-    eprintln!(
+    crate::output::eprint_line(&format!(
         "flux: {done} done, {done_earlier} done earlier, {} failed{}; {}; manifest: {manifest_path}",
         failed + failed_earlier,
         if not_started > 0 {
@@ -154,7 +150,7 @@ pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
             String::new()
         },
         context.progress.achieved(),
-    );
+    ));
     Ok(if stop.load(Ordering::SeqCst) {
         Status::Interrupted
     } else if failed + failed_earlier > 0 {
@@ -206,20 +202,25 @@ async fn run_line(context: Arc<Context>, job: Job) -> Outcome {
     }
     match attempt(&context, &job).await {
         Ok((created, images)) => {
-            for image in &images {
-                // The saved path, or with --no-download the URL.
-                let shown = match (&image.path, &image.url) {
-                    (Some(path), _) => path.display().to_string(),
-                    (None, Some(url)) => url.clone(),
-                    (None, None) => continue,
-                };
-                context.progress.bar().suspend(|| println!("{shown}"));
-            }
-            let count = images.len();
             let mut record = job.input.record(job.line, RecordStatus::Done);
             record.created = Some(created);
+            // The saved paths, or with --no-download the URLs.
+            let shown: String = images
+                .iter()
+                .filter_map(|i| {
+                    i.path
+                        .as_ref()
+                        .map(|path| path.display().to_string())
+                        .or_else(|| i.url.clone())
+                })
+                .map(|shown| format!("{shown}\n"))
+                .collect();
+            let count = images.len();
             record.images = Some(images);
-            match context.writer.append(&record).await {
+            // The paths are printed only once the `done` record is durable.
+            let recorded = context.writer.append(&record).await;
+            let bar = context.progress.bar();
+            match recorded.and_then(|()| bar.suspend(|| crate::output::print(&shown))) {
                 Ok(()) => {
                     context.progress.line_done(count);
                     Outcome::Done
@@ -232,21 +233,32 @@ async fn run_line(context: Arc<Context>, job: Job) -> Outcome {
             message,
             http_status,
             retry,
+            account,
         }) => {
-            context
-                .progress
-                .note(&format!("line {}: {message}", job.line));
+            let message = crate::output::clean(&message);
+            context.progress.note(&format!("line {}: {message}", job.line));
             let mut record = job.input.record(job.line, RecordStatus::Failed);
             record.error = Some(ErrorRecord {
-                message,
+                message: message.clone(),
                 http_status,
                 retry,
             });
-            match context.writer.append(&record).await {
-                Ok(()) => {
-                    context.progress.line_failed();
-                    Outcome::Failed
-                }
+            let recorded = context.writer.append(&record).await;
+            if recorded.is_ok() {
+                context.progress.line_failed();
+            }
+            match recorded {
+                // A refused key or used-up credits fail every other line the same way: stop
+                // at once instead of sending them one by one.
+                Ok(()) if account => fatal(
+                    &context,
+                    Failure::failed(format!(
+                        "line {}: {message}; the batch stopped (the account, not the line, is \
+                         at fault); fix it and run the same command again",
+                        job.line
+                    )),
+                ),
+                Ok(()) => Outcome::Failed,
                 Err(failure) => fatal(&context, failure),
             }
         }
@@ -263,6 +275,8 @@ enum LineError {
         message: String,
         http_status: Option<u16>,
         retry: bool,
+        /// The account is at fault (401, 402, quota): the batch stops.
+        account: bool,
     },
     Fatal(Failure),
 }
@@ -273,6 +287,7 @@ impl LineError {
             message: format!("invalid input: {message}"),
             http_status: None,
             retry: false,
+            account: false,
         }
     }
 }
@@ -282,15 +297,13 @@ impl From<Error> for LineError {
         if is_invalid_input(&error) {
             return LineError::invalid(describe(&error));
         }
-        let http_status = error.status();
-        // The server refused this request for what it says (bad field, moderation): sending the
-        // same line again would fail the same way, and may be billed.
-        let retry = !matches!(http_status, Some(400 | 403 | 422))
-            || matches!(error, Error::Download { .. });
         LineError::Line {
             message: describe(&error),
-            http_status,
-            retry,
+            http_status: error.status(),
+            // The server refused this request for what it says (bad field, moderation): sending
+            // the same line again would fail the same way, and may be billed.
+            retry: !error.is_rejected_request(),
+            account: error.is_account_error(),
         }
     }
 }
@@ -322,26 +335,29 @@ async fn attempt(context: &Context, job: &Job) -> Result<(i64, Vec<ImageRecord>)
     request.body()?;
 
     if let Some(journal) = &job.journal {
-        match from_journal(&context.client, journal) {
+        match crate::resume::from_journal(&context.client, journal) {
             Ok(images) => match save(context, job, &images).await {
                 Ok(saved) => return Ok(saved),
-                // The image host is failing, not the URLs: keep the journal for the next run.
-                Err(
-                    error @ Error::Download {
-                        status: Some(500..),
-                        ..
-                    },
-                ) => {
-                    return Err(error.into());
+                Err(error) if crate::resume::expired(&error) => {
+                    // Paid for once already: look for the files before paying again.
+                    if let Some(paths) =
+                        crate::resume::complete_on_disk(&context.dir, job.line, images.len())
+                    {
+                        return Ok((images.created(), image_records(&images, &paths)));
+                    }
+                    note(
+                        context.progress.bar(),
+                        &format!(
+                            "line {}: the images generated earlier cannot be downloaded any more ({}); generating again",
+                            job.line,
+                            describe(&error)
+                        ),
+                    );
                 }
-                Err(error) => note(
-                    context.progress.bar(),
-                    &format!(
-                        "line {}: the images generated earlier cannot be downloaded any more ({}); generating again",
-                        job.line,
-                        describe(&error)
-                    ),
-                ),
+                // The disk, or an image host failing or answering with something that is not
+                // the image: the URLs may still be good, so the journal is kept and the line
+                // fails with the real cause, never paid for again.
+                Err(error) => return Err(error.into()),
             },
             Err(error) => note(
                 context.progress.bar(),
@@ -365,30 +381,45 @@ async fn attempt(context: &Context, job: &Job) -> Result<(i64, Vec<ImageRecord>)
         let mut record = job.input.record(job.line, RecordStatus::Generated);
         record.created = Some(images.created());
         record.images = Some(image_records(&images, &[]));
-        context
-            .writer
-            .append(&record)
-            .await
-            .map_err(LineError::Fatal)?;
+        if let Err(failure) = context.writer.append(&record).await {
+            return Err(LineError::Fatal(
+                save_unjournaled(context, job, &images, failure).await,
+            ));
+        }
     }
     Ok(save(context, job, &images).await?)
 }
 
-fn from_journal(client: &FluxClient, record: &crate::manifest::Record) -> Result<Images, Error> {
-    let data: Vec<_> = record
-        .images
-        .iter()
-        .flatten()
-        .map(|image| json!({"url": image.url, "revised_prompt": image.revised_prompt}))
-        .collect();
-    let response =
-        serde_json::from_value(json!({"created": record.created.unwrap_or(0), "data": data}))
-            .map_err(|e| Error::Decode {
-                status: 200,
-                reason: e.to_string(),
-                body: String::new(),
-            })?;
-    client.images_from_response(response)
+/// The journal could not be written, but the response is paid for: save its images anyway
+/// (not recorded, so their paths are named on stderr), then stop the batch.
+async fn save_unjournaled(
+    context: &Context,
+    job: &Job,
+    images: &Images,
+    failure: Failure,
+) -> Failure {
+    let kept = match save(context, job, images).await {
+        Ok((_, records)) => {
+            let paths: Vec<String> = records
+                .iter()
+                .filter_map(|r| r.path.as_ref())
+                .map(|p| p.display().to_string())
+                .collect();
+            format!("its images were saved as {}", paths.join(", "))
+        }
+        Err(error) => {
+            let urls: Vec<&str> = images.iter().filter_map(|i| i.url()).collect();
+            format!(
+                "its images could not be saved either ({}); their URLs: {}",
+                describe(&error),
+                urls.join(" ")
+            )
+        }
+    };
+    Failure::failed(format!(
+        "{}; line {} was generated and {kept}",
+        failure.message, job.line
+    ))
 }
 
 /// Saves every image of a line, or none (the library removes those saved when one fails).
@@ -401,12 +432,7 @@ async fn save(
     // before recording it leaves a file that the resumed run overwrites, not a stray copy.
     let paths = images
         .save_all_as(&context.dir, |image| {
-            format!(
-                "line-{:0width$}-{}",
-                job.line,
-                image.index() + 1,
-                width = LINE_DIGITS
-            )
+            crate::resume::stem(job.line, image.index())
         })
         .await?;
     Ok((images.created(), image_records(images, &paths)))
@@ -422,18 +448,4 @@ fn image_records(images: &Images, paths: &[PathBuf]) -> Vec<ImageRecord> {
             revised_prompt: image.revised_prompt().map(str::to_owned),
         })
         .collect()
-}
-
-/// Removes temporary files (`.flux-*.part`) that a killed run left in `dir`.
-fn remove_stale_parts(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with(".flux-") && name.ends_with(".part") {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
 }

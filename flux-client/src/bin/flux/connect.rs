@@ -32,6 +32,7 @@ impl Connection {
                 .start()
                 .await
                 .map_err(|e| Failure::failed(format!("cannot start the mock server: {e}")))?;
+            crate::output::redact_key(server.api_key());
             builder = builder
                 .base_url(server.base_url())
                 .api_key(server.api_key());
@@ -47,6 +48,7 @@ impl Connection {
                         flux_client::API_KEY_ENV
                     ))
                 })?;
+            crate::output::redact_key(key);
             builder = builder.api_key(key);
             if let Some(url) = args.base_url.as_deref().filter(|u| !u.trim().is_empty()) {
                 builder = builder.base_url(url);

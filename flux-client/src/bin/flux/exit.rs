@@ -15,6 +15,9 @@ pub enum Status {
     Partial = 3,
     /// Interrupted by Ctrl-C.
     Interrupted = 130,
+    /// Standard output was closed (`| head -1`): ended quietly, as a shell reports a process
+    /// ended by `SIGPIPE`.
+    BrokenPipe = 141,
 }
 
 impl From<Status> for ExitCode {
@@ -45,9 +48,20 @@ impl Failure {
         }
     }
 
-    /// Prints the line and returns the status.
+    /// A failure that prints nothing.
+    pub fn quiet(status: Status) -> Self {
+        Self {
+            status,
+            message: String::new(),
+        }
+    }
+
+    /// Prints the line (unless quiet; control characters removed, the key redacted) and
+    /// returns the status.
     pub fn report(self) -> ExitCode {
-        eprintln!("flux: {}", one_line(&self.message));
+        if !self.message.is_empty() {
+            crate::output::eprint_line(&format!("flux: {}", crate::output::clean(&self.message)));
+        }
         self.status.into()
     }
 }
@@ -104,6 +118,7 @@ pub fn clap_error(error: &clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     match error.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            // A closed pipe (`flux --help | head -1`) is not an error worth a panic.
             let _ = error.print();
             Status::Ok.into()
         }
@@ -120,7 +135,7 @@ pub fn clap_error(error: &clap::Error) -> ExitCode {
                 .join("\n");
             let text = one_line(&text);
             let text = text.strip_prefix("error: ").unwrap_or(&text);
-            eprintln!("flux: {text} (see `flux --help`)");
+            crate::output::eprint_line(&format!("flux: {text} (see `flux --help`)"));
             Status::Invalid.into()
         }
     }

@@ -1,13 +1,15 @@
 //! `flux generate`: one request, its images saved (or listed), paths printed.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use flux_client::Images;
 use flux_client::types::OutputFormat;
 use serde::Serialize;
 
 use crate::args::GenerateArgs;
 use crate::connect::Connection;
 use crate::exit::{Failure, Status};
+use crate::output::{clean, print};
 use crate::progress::Progress;
 
 /// The object `--json` prints.
@@ -36,6 +38,9 @@ pub async fn run(args: GenerateArgs) -> Result<Status, Failure> {
         .apply(connection.client.generate(&args.fields.prompt));
     // Checked here so that invalid input exits before anything is sent.
     request.body()?;
+    if !args.no_download {
+        check_out(&args.out)?;
+    }
 
     let progress = Progress::new(args.json);
     let spinner = progress.spinner("generating");
@@ -43,28 +48,129 @@ pub async fn run(args: GenerateArgs) -> Result<Status, Failure> {
         result = request.send() => result,
         _ = tokio::signal::ctrl_c() => {
             spinner.finish_and_clear();
-            return Err(Failure { status: Status::Interrupted, message: "interrupted".into() });
+            return Err(interrupted());
         }
     };
     spinner.finish_and_clear();
     let images = images?;
+    if images.unrequested() > 0 {
+        crate::output::eprint_line(&format!(
+            "flux: the API returned {} more image(s) than requested; they were not downloaded",
+            images.unrequested()
+        ));
+    }
 
-    let paths: Vec<Option<PathBuf>> = if args.no_download {
-        vec![None; images.len()]
-    } else {
-        let bar = progress.spinner("saving");
-        // All or nothing: on failure the library removes the images this call saved.
-        let saved = tokio::select! {
-            saved = images.save_all_in(&args.out) => saved,
-            _ = tokio::signal::ctrl_c() => {
-                bar.finish_and_clear();
-                return Err(Failure { status: Status::Interrupted, message: "interrupted".into() });
-            }
-        };
-        bar.finish_and_clear();
-        saved?.into_iter().map(Some).collect()
+    let bar = progress.spinner("saving");
+    // All or nothing: on failure the library removes the images this call saved.
+    let saved = tokio::select! {
+        saved = save(&args, &images) => saved,
+        _ = tokio::signal::ctrl_c() => {
+            bar.finish_and_clear();
+            return Err(interrupted());
+        }
     };
+    bar.finish_and_clear();
+    let paths = saved?;
 
+    // The images count as delivered only once their paths are: output that cannot be written
+    // removes the files this command saved, so a failed command leaves no image.
+    let text = render(&args, &images, &paths)?;
+    if let Err(failure) = print(&text) {
+        for path in paths.iter().flatten() {
+            let _ = std::fs::remove_file(path);
+        }
+        return Err(failure);
+    }
+    for image in &images {
+        if let Some(revised) = image.revised_prompt() {
+            crate::output::eprint_line(&format!(
+                "flux: image {}: prompt revised to: {}",
+                image.index() + 1,
+                clean(revised)
+            ));
+        }
+    }
+    Ok(Status::Ok)
+}
+
+fn interrupted() -> Failure {
+    Failure {
+        status: Status::Interrupted,
+        message: "interrupted".into(),
+    }
+}
+
+/// Checks that `--out` is (or can be made) a directory this command can write a file in,
+/// before anything is sent: finding out after the generation was paid loses the images.
+fn check_out(dir: &Path) -> Result<(), Failure> {
+    let refuse = |reason: String| Failure::invalid(format!("--out {}: {reason}", dir.display()));
+    if dir.exists() && !dir.is_dir() {
+        return Err(refuse("is not a directory".into()));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| refuse(format!("cannot be created: {e}")))?;
+    tempfile::Builder::new()
+        .prefix(".flux-check-")
+        .tempfile_in(dir)
+        .map(drop)
+        .map_err(|e| refuse(format!("cannot be written: {e}")))
+}
+
+/// Saves the images, or with `--no-download` only those that came as data (base64): they
+/// have no URL to print, and dropping them would drop paid images.
+async fn save(args: &GenerateArgs, images: &Images) -> Result<Vec<Option<PathBuf>>, Failure> {
+    if !args.no_download {
+        return Ok(images
+            .save_all_in(&args.out)
+            .await?
+            .into_iter()
+            .map(Some)
+            .collect());
+    }
+    let mut paths = Vec::with_capacity(images.len());
+    // Removes what this loop saved if it fails or is dropped (Ctrl-C) before the end.
+    let mut saved = Saved(Vec::new());
+    for image in images {
+        if image.url().is_some() {
+            paths.push(None);
+            continue;
+        }
+        check_out(&args.out).map_err(|failure| {
+            Failure::failed(format!(
+                "image {} came as base64 data, not a URL, so it must be saved, but {}",
+                image.index() + 1,
+                failure.message
+            ))
+        })?;
+        let path = image.save_in(&args.out).await?;
+        crate::output::eprint_line(&format!(
+            "flux: image {} came as base64 data, not a URL: saved as {}",
+            image.index() + 1,
+            path.display()
+        ));
+        saved.0.push(path.clone());
+        paths.push(Some(path));
+    }
+    saved.0.clear();
+    Ok(paths)
+}
+
+/// Files removed when dropped.
+struct Saved(Vec<PathBuf>);
+
+impl Drop for Saved {
+    fn drop(&mut self) {
+        for path in &self.0 {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// What stdout gets: the paths (or URLs), one per line, or the `--json` object.
+fn render(
+    args: &GenerateArgs,
+    images: &Images,
+    paths: &[Option<PathBuf>],
+) -> Result<String, Failure> {
     if args.json {
         let output = Output {
             created: images.created(),
@@ -73,27 +179,30 @@ pub async fn run(args: GenerateArgs) -> Result<Status, Failure> {
                 .zip(paths)
                 .map(|(image, path)| OutputImage {
                     url: image.url().map(str::to_owned),
-                    path,
+                    path: path.clone(),
                     revised_prompt: image.revised_prompt().map(str::to_owned),
                 })
                 .collect(),
         };
-        let text = serde_json::to_string(&output)
+        let mut text = serde_json::to_string(&output)
             .map_err(|e| Failure::failed(format!("cannot write JSON: {e}")))?;
-        println!("{text}");
-    } else {
-        for (image, path) in images.iter().zip(paths) {
-            match path {
-                Some(path) => println!("{}", path.display()),
-                None => println!("{}", image.url().unwrap_or_default()),
-            }
-            if let Some(revised) = image.revised_prompt() {
-                eprintln!(
-                    "flux: image {}: prompt revised to: {revised}",
-                    image.index() + 1
-                );
-            }
-        }
+        text.push('\n');
+        return Ok(clean_json(text));
     }
-    Ok(Status::Ok)
+    let mut text = String::new();
+    for (image, path) in images.iter().zip(paths) {
+        let line = match path {
+            Some(path) => path.display().to_string(),
+            None => clean(image.url().unwrap_or_default()),
+        };
+        text.push_str(&line);
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+/// JSON escapes control characters itself; only the key needs redacting.
+fn clean_json(text: String) -> String {
+    let body = crate::output::clean(text.trim_end());
+    format!("{body}\n")
 }

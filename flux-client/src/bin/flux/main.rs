@@ -7,9 +7,13 @@ mod batch_progress;
 mod connect;
 mod exit;
 mod generate;
+mod lock;
+mod logging;
 mod manifest;
 mod mock;
+mod output;
 mod progress;
+mod resume;
 mod writer;
 
 use std::process::ExitCode;
@@ -24,6 +28,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => return exit::clap_error(&error),
     };
+    logging::init(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -2,10 +2,11 @@
 //!
 //! Records are appended as single `write` calls ending in a newline and synced to disk before
 //! the batch goes on, so after a crash the file holds every finished line; at most its last line
-//! is torn, and that line is dropped when the manifest is opened again.
+//! is torn (cut off before its newline), and that line is dropped when the manifest is opened
+//! again. Any other line that is not a record, the last one included, stops the batch.
 
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::exit::Failure;
+use crate::lock::DirLock;
 
 pub const FILE_NAME: &str = "manifest.jsonl";
 
@@ -168,18 +170,15 @@ pub struct Manifest {
 }
 
 impl Manifest {
-    /// Opens (or creates) `dir/manifest.jsonl` and reads its history. A torn last line (a crash
-    /// while writing) is removed; any other line that is not a record is an error.
-    pub fn open(dir: &Path) -> Result<(Self, History), Failure> {
+    /// Reads the history of the manifest `lock` holds (`dir/manifest.jsonl`, opened and locked
+    /// by [`DirLock::acquire`]; the manifest keeps it, and so the lock, while it lives). A torn
+    /// last line (a crash while writing) is removed; any other line that is not a record is an
+    /// error.
+    pub fn open(dir: &Path, lock: DirLock) -> Result<(Self, History), Failure> {
         let path = dir.join(FILE_NAME);
         let io =
             |e: std::io::Error| Failure::failed(format!("cannot open {}: {e}", path.display()));
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(&path)
-            .map_err(io)?;
+        let mut file = lock.into_file();
         // The directory entry of a new manifest, durable like the records synced into it.
         sync_dir(dir).map_err(io)?;
         let mut text = Vec::new();
@@ -192,26 +191,34 @@ impl Manifest {
             let number = index + 1;
             let last = index + 1 == lines.len();
             let parsed = serde_json::from_slice::<Record>(raw);
+            let complete = raw.ends_with(b"\n");
             match parsed {
-                Ok(record) if raw.ends_with(b"\n") => {
+                Ok(record) => {
+                    if !complete {
+                        // The record was written whole but its newline was not: keep it (its
+                        // line may be paid for), and end it so that the next one starts anew.
+                        file.write_all(b"\n").map_err(io)?;
+                        file.sync_data().map_err(io)?;
+                    }
                     history.lines.entry(record.line).or_default().push(record);
                 }
-                _ if last => {
-                    // Torn by a crash while it was written: that line had not finished.
-                    eprintln!(
+                Err(_) if last && !complete => {
+                    // Torn by a crash while it was written: that line had not finished. Only
+                    // a last line without its newline can be torn (records are written whole,
+                    // newline included, in one call).
+                    crate::output::eprint_line(&format!(
                         "flux: {}: ignoring its incomplete last line (an interrupted write)",
                         path.display()
-                    );
+                    ));
                     file.set_len(offset as u64).map_err(io)?;
                     file.seek(SeekFrom::End(0)).map_err(io)?;
                     file.sync_data().map_err(io)?;
                 }
-                other => {
-                    let reason = other
-                        .err()
-                        .map_or_else(|| "no newline".to_owned(), |e| e.to_string());
+                Err(e) => {
+                    // A complete line that is not a record (a hand edit, a newer version's
+                    // record) is never deleted: the batch stops and names it.
                     return Err(Failure::invalid(format!(
-                        "{} line {number} is not a manifest record ({reason}); repair or remove it",
+                        "{} line {number} is not a manifest record ({e}); repair or remove it",
                         path.display()
                     )));
                 }

@@ -8,7 +8,10 @@ use crate::args::MockArgs;
 use crate::exit::{Failure, Status};
 
 pub async fn run(args: MockArgs) -> Result<Status, Failure> {
-    let mut builder = MockServer::builder().port(args.port).api_key(&args.api_key);
+    let mut builder = MockServer::builder()
+        .port(args.port)
+        .api_key(&args.api_key)
+        .history(args.history);
     for fault in args.fault {
         builder = builder.fault(fault);
     }

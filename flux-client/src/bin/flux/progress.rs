@@ -48,7 +48,9 @@ impl Progress {
     }
 }
 
-/// Prints a line on stderr without tearing the progress display.
+/// Prints a line on stderr without tearing the progress display (control characters removed,
+/// the key redacted: lines quote what servers said).
 pub fn note(bar: &ProgressBar, line: &str) {
-    bar.suspend(|| eprintln!("flux: {line}"));
+    let line = format!("flux: {}", crate::output::clean(line));
+    bar.suspend(|| crate::output::eprint_line(&line));
 }

@@ -1,0 +1,127 @@
+//! Resuming a batch line from its journal ("generated" record): what counts as expired URLs,
+//! and finding a line's files already complete on disk before paying for it again.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use flux_client::{Error, FluxClient, ImageFormat, Images};
+use serde_json::json;
+
+/// The stem of image `index` (from 0) of `line`: `line-000007-1`. The line number is padded to
+/// a fixed width, not one taken from the input's length: a resumed line must get the name it
+/// had (a file written but not yet recorded is then overwritten, not left beside a
+/// differently padded copy), whatever was appended to the input since. Longer line numbers are
+/// written whole.
+pub fn stem(line: usize, index: usize) -> String {
+    format!("line-{line:06}-{}", index + 1)
+}
+
+/// Whether a failed download says the image URLs are gone (signed URLs expire): only then may
+/// a journaled line be generated (and paid for) again. A local disk error, an image host
+/// answering 5xx or with something that is not an image keeps the journal.
+pub fn expired(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::Download {
+            status: Some(403 | 404 | 410),
+            ..
+        }
+    )
+}
+
+/// The paths of `count` images of `line` when every one is on disk as a complete image (saved
+/// files are renamed into place whole, so a file under its final name with an image header
+/// is complete); `None` when one is missing.
+pub fn complete_on_disk(dir: &Path, line: usize, count: usize) -> Option<Vec<PathBuf>> {
+    (0..count)
+        .map(|index| {
+            let stem = stem(line, index);
+            ["png", "jpg", "webp"].iter().find_map(|ext| {
+                let path = dir.join(format!("{stem}.{ext}"));
+                let mut head = [0u8; ImageFormat::SNIFF_LEN];
+                let mut file = std::fs::File::open(&path).ok()?;
+                file.read_exact(&mut head).ok()?;
+                let format = ImageFormat::sniff(&head)?;
+                (format.extension() == *ext).then_some(path)
+            })
+        })
+        .collect()
+}
+
+/// Removes the temporary files a killed batch left in `dir`: only its own
+/// (`.flux-line-*.part`), never those of a `flux generate` saving there. Called under the
+/// directory's lock, so no other batch is writing them.
+pub fn remove_own_parts(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(".flux-line-") && name.ends_with(".part") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The images of a journal (`generated`) record, to download without paying again.
+pub fn from_journal(
+    client: &FluxClient,
+    record: &crate::manifest::Record,
+) -> Result<Images, Error> {
+    let data: Vec<_> = record
+        .images
+        .iter()
+        .flatten()
+        .map(|image| json!({"url": image.url, "revised_prompt": image.revised_prompt}))
+        .collect();
+    let response =
+        serde_json::from_value(json!({"created": record.created.unwrap_or(0), "data": data}))
+            .map_err(|e| Error::InvalidRequest {
+                field: "journal",
+                reason: e.to_string(),
+            })?;
+    client.images_from_response(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn complete_files_are_found_and_partial_ones_are_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+        std::fs::write(dir.path().join("line-000003-1.png"), png).unwrap();
+        assert_eq!(
+            complete_on_disk(dir.path(), 3, 1),
+            Some(vec![dir.path().join("line-000003-1.png")])
+        );
+        assert_eq!(
+            complete_on_disk(dir.path(), 3, 2),
+            None,
+            "the second is missing"
+        );
+        std::fs::write(dir.path().join("line-000004-1.png"), b"<html>").unwrap();
+        assert_eq!(complete_on_disk(dir.path(), 4, 1), None, "not an image");
+    }
+
+    #[test]
+    fn only_the_batch_s_own_temporary_files_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            ".flux-line-000001-1-abc.part",
+            ".flux-flux-17-1-xyz.part",
+            "keep.png",
+        ] {
+            std::fs::write(dir.path().join(name), b"x").unwrap();
+        }
+        remove_own_parts(dir.path());
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, [".flux-flux-17-1-xyz.part", "keep.png"]);
+    }
+}

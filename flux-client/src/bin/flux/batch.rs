@@ -8,9 +8,9 @@ use flux_client::{Error, FluxClient, Images, Limits};
 use futures_util::StreamExt;
 
 use crate::args::{BatchArgs, RequestFields};
+use crate::batch_progress::BatchProgress;
 use crate::connect::Connection;
 use crate::exit::{Failure, Status, describe, is_invalid_input};
-use crate::batch_progress::BatchProgress;
 use crate::manifest::{ErrorRecord, History, ImageRecord, Input, Manifest, Plan, RecordStatus};
 use crate::progress::{Progress, note};
 use crate::writer::ManifestWriter;
@@ -38,6 +38,9 @@ struct Context {
     progress: BatchProgress,
     stop: Arc<AtomicBool>,
     no_download: bool,
+    /// Generations the batch lets start at once (the client's limiter paces them further):
+    /// lines beyond wait here, where a stopped batch can still leave them unsent.
+    starts: tokio::sync::Semaphore,
 }
 
 pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
@@ -90,6 +93,7 @@ pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
         progress,
         stop: stop.clone(),
         no_download: args.no_download,
+        starts: tokio::sync::Semaphore::new(args.concurrency as usize),
     });
     let (abandon_tx, abandon_rx) = tokio::sync::oneshot::channel::<()>();
     let watcher = {
@@ -229,6 +233,7 @@ async fn run_line(context: Arc<Context>, job: Job) -> Outcome {
             }
         }
         Err(LineError::Fatal(failure)) => fatal(&context, failure),
+        Err(LineError::NotStarted) => Outcome::NotStarted,
         Err(LineError::Line {
             message,
             http_status,
@@ -236,7 +241,9 @@ async fn run_line(context: Arc<Context>, job: Job) -> Outcome {
             account,
         }) => {
             let message = crate::output::clean(&message);
-            context.progress.note(&format!("line {}: {message}", job.line));
+            context
+                .progress
+                .note(&format!("line {}: {message}", job.line));
             let mut record = job.input.record(job.line, RecordStatus::Failed);
             record.error = Some(ErrorRecord {
                 message: message.clone(),
@@ -279,6 +286,8 @@ enum LineError {
         account: bool,
     },
     Fatal(Failure),
+    /// The batch stopped while the line waited for its turn to generate.
+    NotStarted,
 }
 
 impl LineError {
@@ -370,7 +379,17 @@ async fn attempt(context: &Context, job: &Job) -> Result<(i64, Vec<ImageRecord>)
         }
     }
 
-    let images = request.send().await?;
+    let turn = context.starts.acquire().await.ok();
+    if context.stop.load(Ordering::SeqCst) {
+        return Err(LineError::NotStarted);
+    }
+    let sent = request.send().await;
+    // A refused key or used-up credits stop the batch before the next line takes the turn.
+    if sent.as_ref().is_err_and(Error::is_account_error) {
+        context.stop.store(true, Ordering::SeqCst);
+    }
+    drop(turn);
+    let images = sent?;
     // --no-download: the URLs are the result (base64 images, already here, are still saved).
     if context.no_download && images.iter().all(|image| image.b64_json().is_none()) {
         return Ok((images.created(), image_records(&images, &[])));

@@ -39,6 +39,13 @@ fn generate(document: &Path) -> Result<(), String> {
         std::fs::write(&out, text).map_err(|e| format!("cannot write {}: {e}", out.display()))
     };
     write("flux_api.rs", &source)?;
+    // The request surface (field table, default base URL, typed setters): the document drives
+    // `GenerateRequest`, the range checks and the `flux` command's options.
+    let surface = build_tools::surface::read(&repaired.document)
+        .and_then(|surface| build_tools::surface::render(&surface, &source))
+        .map_err(|e| format!("{}: {e}", document.display()))?;
+    write("request_fields.rs", &surface.fields)?;
+    write("request_setters.rs", &surface.setters)?;
     // The document the client was generated from, for the mock's validation: the same bytes
     // as the committed `openapi/flux-pro.patched.json` once that is refreshed.
     write(

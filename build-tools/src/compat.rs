@@ -6,6 +6,8 @@
 
 use serde_json::{Map, Value, json};
 
+pub use crate::prose::{PROSE_CONSTRAINTS, constraints_from_prose};
+pub use crate::required_body::{REQUEST_BODY_REQUIRED, require_bodies_with_required_properties};
 use crate::{Fix, RepairError, pointer, walk};
 
 /// A named fix: changes the document in place and records every change.
@@ -19,6 +21,11 @@ pub const FIXES: &[(&str, FixFn)] = &[
     (ERROR_RESPONSES, declare_error_responses),
     (OUTPUT_FORMAT, offer_base64_output_format),
     (REQUEST_DEFAULTS, leave_request_defaults_to_the_server),
+    (PROSE_CONSTRAINTS, constraints_from_prose),
+    (
+        REQUEST_BODY_REQUIRED,
+        require_bodies_with_required_properties,
+    ),
 ];
 
 /// Name of [`relabel_openapi_31_as_30`] in reports.

@@ -43,7 +43,10 @@ pub mod names;
 pub mod perf;
 pub mod perf_batch;
 pub mod pointer;
+pub mod prose;
+pub mod required_body;
 mod schemars1;
+pub mod surface;
 pub mod unsupported;
 mod walk;
 

@@ -217,6 +217,15 @@ fn copy_tracked(root: &Path, dest: &Path) -> Result<(), String> {
             std::fs::create_dir_all(parent)
                 .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
         }
+        // A link stays a link (flux-client/openapi/flux-pro.json points at the one document, so
+        // touching openapi/flux-pro.json in the copy must reach the build script).
+        #[cfg(unix)]
+        if std::fs::symlink_metadata(&from).is_ok_and(|m| m.file_type().is_symlink()) {
+            let link = std::fs::read_link(&from).map_err(|e| format!("cannot read {name}: {e}"))?;
+            std::os::unix::fs::symlink(&link, &to)
+                .map_err(|e| format!("cannot link {name}: {e}"))?;
+            continue;
+        }
         std::fs::copy(&from, &to).map_err(|e| format!("cannot copy {name}: {e}"))?;
     }
     Ok(())

@@ -785,6 +785,68 @@ fn the_stored_document_against_itself_and_its_patched_copy_reports_nothing() {
 }
 
 #[test]
+fn another_server_url_is_a_compatible_wire_change_of_the_default_base_url() {
+    let mut old = pair(json!({}), json!({}));
+    old["servers"] = json!([{"url": "https://image.onerouter.pro"}]);
+    let mut new = old.clone();
+    new["servers"] = json!([{"url": "https://image.example.net/"}]);
+    let changes = diff(&old, &new);
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    let change = &changes[0];
+    assert_eq!(change.kind, Kind::ServerUrlChanged);
+    assert_eq!(change.pointer, "/servers/0/url");
+    assert_eq!(change.new, Some(json!("https://image.example.net")));
+    assert_eq!(
+        (change.verdict, change.surface),
+        (Verdict::Compatible, Surface::Wire)
+    );
+    // A trailing slash alone is no change: the client trims it.
+    let mut same = old.clone();
+    same["servers"] = json!([{"url": "https://image.onerouter.pro/"}]);
+    assert!(diff(&old, &same).is_empty());
+}
+
+#[test]
+fn a_tighter_request_range_is_breaking_and_a_looser_one_compatible() {
+    let old = pair(
+        json!({"n": {"type": "integer", "minimum": 1, "maximum": 10}}),
+        json!({}),
+    );
+    let tighter = pair(
+        json!({"n": {"type": "integer", "minimum": 1, "maximum": 4}}),
+        json!({}),
+    );
+    let looser = pair(json!({"n": {"type": "integer", "minimum": 1}}), json!({}));
+    let changes = diff(&old, &tighter);
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(changes[0].kind, Kind::RangeChanged);
+    assert_eq!(changes[0].pointer, format!("{BODY}/properties/n/maximum"));
+    assert_eq!(changes[0].verdict, Verdict::Breaking);
+    let changes = diff(&old, &looser);
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(changes[0].verdict, Verdict::Compatible);
+    assert_eq!(changes[0].new, None);
+}
+
+#[test]
+fn a_bound_that_narrows_an_integers_rust_type_is_a_breaking_type_change() {
+    let old = pair(json!({"n": {"type": "integer"}}), json!({}));
+    let new = pair(json!({"n": {"type": "integer", "minimum": 1}}), json!({}));
+    let changes = diff(&old, &new);
+    let kinds: Vec<Kind> = changes.iter().map(|c| c.kind).collect();
+    assert!(kinds.contains(&Kind::TypeChanged), "{changes:#?}");
+    let typed = changes
+        .iter()
+        .find(|c| c.kind == Kind::TypeChanged)
+        .unwrap();
+    assert_eq!(typed.new, Some(json!("integer (NonZeroU64)")));
+    assert_eq!(
+        (typed.verdict, typed.surface),
+        (Verdict::Breaking, Surface::Api)
+    );
+}
+
+#[test]
 fn an_operation_progenitor_cannot_generate_is_reported_as_not_generated() {
     let old = pair(json!({}), json!({}));
     let mut new = old.clone();

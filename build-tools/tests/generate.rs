@@ -3,10 +3,11 @@
 use build_tools::{generate::generate_client, repair};
 use serde_json::{Value, json};
 
-const STORED: &str = include_str!("../../openapi/flux-pro.json");
+/// The frozen 2026-11 document (see `repair.rs`): generation tests do not move with `openapi/`.
+const FROZEN: &str = include_str!("fixtures/flux-pro-2026-11.json");
 
 fn stored() -> Value {
-    serde_json::from_str(STORED).unwrap()
+    serde_json::from_str(FROZEN).unwrap()
 }
 
 #[test]
@@ -173,4 +174,51 @@ fn a_progenitor_panic_is_an_error_not_a_crash() {
         err.starts_with("progenitor 0.15 stopped on a construct it does not support (missing path name mapping a)"),
         "{err}"
     );
+}
+
+#[test]
+fn a_new_field_gets_a_typed_setter_and_a_table_entry_with_its_prose_range() {
+    let mut doc = stored();
+    let properties = &mut doc["paths"]["/v1/images/generations"]["post"]["requestBody"]["content"]
+        ["application/json"]["schema"]["properties"];
+    properties["style"] = json!({"type": "string", "enum": ["photo ,", " anime", "photo"]});
+    properties["guidance"] = json!({"type": "number", "description": "How closely to follow the prompt, between 1.5 and 5."});
+    doc["servers"] = json!([{"url": "https://image.example.net/"}]);
+    let repaired = repair(doc).unwrap().document;
+    let source = generate_client(&repaired).unwrap();
+    let surface = build_tools::surface::read(&repaired).unwrap();
+    assert_eq!(surface.base_url, "https://image.example.net");
+    let guidance = surface
+        .fields
+        .iter()
+        .find(|f| f.name == "guidance")
+        .unwrap();
+    assert_eq!((guidance.minimum, guidance.maximum), (Some(1.5), Some(5.0)));
+    let style = surface.fields.iter().find(|f| f.name == "style").unwrap();
+    assert_eq!(style.values, ["photo", "anime"]);
+
+    let rendered = build_tools::surface::render(&surface, &source).unwrap();
+    assert!(
+        rendered
+            .setters
+            .contains("pub fn style<V>(mut self, value: V) -> Self"),
+        "{}",
+        rendered.setters
+    );
+    assert!(
+        rendered
+            .setters
+            .contains("crate::types::CreateImageBodyStyle")
+    );
+    assert!(
+        rendered
+            .setters
+            .contains("pub fn guidance(mut self, value: f64) -> Self")
+    );
+    assert!(
+        !rendered.setters.contains("pub fn prompt"),
+        "the layer sets the prompt"
+    );
+    assert!(rendered.fields.contains("\"https://image.example.net\""));
+    assert!(rendered.fields.contains("name: \"guidance\""));
 }

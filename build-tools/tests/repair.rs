@@ -3,10 +3,19 @@
 use build_tools::{Fix, compat, enums, repair, repair_str, to_canonical_json};
 use serde_json::{Value, json};
 
+/// A frozen copy of the document as OneRouter published it in 2026-11, with its defects (the
+/// comma-joined `size`, `"5,"` and `" 6"`): the tests of the repair stand on it, so a new
+/// upstream document in `openapi/` changes none of them.
+const FROZEN: &str = include_str!("fixtures/flux-pro-2026-11.json");
+/// The live document and its committed repaired copy, whatever they hold.
 const STORED: &str = include_str!("../../openapi/flux-pro.json");
 const PATCHED: &str = include_str!("../../openapi/flux-pro.patched.json");
 const BODY: &str =
     "/paths/~1v1~1images~1generations/post/requestBody/content/application~1json/schema";
+
+fn frozen() -> Value {
+    serde_json::from_str(FROZEN).unwrap()
+}
 
 fn stored() -> Value {
     serde_json::from_str(STORED).unwrap()
@@ -17,8 +26,8 @@ fn fixes_named<'a>(fixes: &'a [Fix], name: &str) -> Vec<&'a Fix> {
 }
 
 #[test]
-fn stored_document_enums_become_the_nine_ratios_and_six_tolerances() {
-    let repaired = repair(stored()).unwrap();
+fn frozen_document_enums_become_the_nine_ratios_and_six_tolerances() {
+    let repaired = repair(frozen()).unwrap();
     let doc = &repaired.document;
     assert_eq!(
         doc.pointer(&format!("{BODY}/properties/size/enum"))
@@ -45,8 +54,8 @@ fn stored_document_enums_become_the_nine_ratios_and_six_tolerances() {
 }
 
 #[test]
-fn stored_document_gets_every_compatibility_fix() {
-    let repaired = repair(stored()).unwrap();
+fn frozen_document_gets_every_compatibility_fix() {
+    let repaired = repair(frozen()).unwrap();
     assert!(repaired.unused.is_empty(), "{:?}", repaired.unused);
     let doc = &repaired.document;
     assert_eq!(doc["openapi"], "3.0.3");
@@ -108,7 +117,7 @@ fn repair_is_idempotent() {
 
 #[test]
 fn fix_report_lines_name_pointer_old_and_new() {
-    let repaired = repair(stored()).unwrap();
+    let repaired = repair(frozen()).unwrap();
     let line = repaired
         .fixes
         .iter()
@@ -246,7 +255,7 @@ fn non_string_enums_are_left_alone() {
 
 #[test]
 fn a_second_operation_gets_a_stable_derived_operation_id_and_error_responses() {
-    let mut doc = stored();
+    let mut doc = frozen();
     doc["paths"]["/v1/images/{image_id}"] = json!({"get": {
         "parameters": [
             {"name": "Authorization", "in": "header", "required": true, "schema": {"type": "string"}},
@@ -290,18 +299,18 @@ fn duplicate_operation_ids_are_errors() {
 
 #[test]
 fn openapi_31_constructs_stop_the_relabelling_with_their_pointer() {
-    let mut doc = stored();
+    let mut doc = frozen();
     doc["paths"]["/v1/images/generations"]["post"]["requestBody"]["content"]["application/json"]
         ["schema"]["properties"]["seed"]["type"] = json!(["integer", "null"]);
     let err = repair(doc).unwrap_err();
     assert_eq!(err.pointer, format!("{BODY}/properties/seed/type"));
     assert!(err.reason.contains("3.1"), "{err}");
 
-    let mut doc = stored();
+    let mut doc = frozen();
     doc["webhooks"] = json!({});
     assert_eq!(repair(doc).unwrap_err().pointer, "/webhooks");
 
-    let mut doc = stored();
+    let mut doc = frozen();
     doc["components"] = json!({"schemas": {"X": {"const": "a"}}});
     assert_eq!(
         repair(doc).unwrap_err().pointer,
@@ -311,7 +320,7 @@ fn openapi_31_constructs_stop_the_relabelling_with_their_pointer() {
 
 #[test]
 fn unsupported_versions_and_non_documents_are_errors() {
-    let mut doc = stored();
+    let mut doc = frozen();
     doc["openapi"] = json!("2.0");
     assert_eq!(repair(doc).unwrap_err().pointer, "/openapi");
     assert_eq!(repair(json!([1, 2])).unwrap_err().pointer, "");
@@ -374,4 +383,87 @@ mod never_panics {
             }
         }
     }
+}
+
+#[test]
+fn frozen_document_prose_ranges_become_constraints() {
+    let repaired = repair(frozen()).unwrap();
+    let doc = &repaired.document;
+    let strength = doc
+        .pointer(&format!("{BODY}/properties/image_prompt_strength"))
+        .unwrap();
+    assert_eq!(
+        (&strength["minimum"], &strength["maximum"]),
+        (&json!(0), &json!(1))
+    );
+    let n = doc.pointer(&format!("{BODY}/properties/n")).unwrap();
+    assert_eq!(n["minimum"], json!(1));
+    assert!(n.get("maximum").is_none(), "nothing states a maximum for n");
+    let seed = doc.pointer(&format!("{BODY}/properties/seed")).unwrap();
+    assert!(seed.get("minimum").is_none() && seed.get("maximum").is_none());
+    let lines: Vec<String> = fixes_named(&repaired.fixes, compat::PROSE_CONSTRAINTS)
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            format!(
+                "prose-constraints {BODY}/properties/image_prompt_strength/minimum: (absent) -> 0"
+            ),
+            format!(
+                "prose-constraints {BODY}/properties/image_prompt_strength/maximum: (absent) -> 1"
+            ),
+            format!("prose-constraints {BODY}/properties/n/minimum: (absent) -> 1"),
+        ]
+    );
+}
+
+#[test]
+fn a_new_field_whose_description_states_a_range_gets_it_as_constraints() {
+    let mut doc = frozen();
+    doc["paths"]["/v1/images/generations"]["post"]["requestBody"]["content"]["application/json"]
+        ["schema"]["properties"]["guidance"] = json!({
+        "type": "number",
+        "description": "How closely to follow the prompt, from 1.5 to 5. Default value: `3`",
+        "default": 3
+    });
+    let repaired = repair(doc).unwrap();
+    let guidance = repaired
+        .document
+        .pointer(&format!("{BODY}/properties/guidance"))
+        .unwrap();
+    assert_eq!(guidance["minimum"], json!(1.5));
+    assert_eq!(guidance["maximum"], json!(5));
+}
+
+#[test]
+fn prose_constraints_that_changed_nothing_are_reported_unused() {
+    let once = repair(frozen()).unwrap().document;
+    let twice = repair(once).unwrap();
+    assert!(
+        twice.unused.contains(&compat::PROSE_CONSTRAINTS),
+        "{:?}",
+        twice.unused
+    );
+}
+
+#[test]
+fn a_body_whose_schema_requires_fields_is_required() {
+    let repaired = repair(frozen()).unwrap();
+    assert_eq!(
+        repaired.document["paths"]["/v1/images/generations"]["post"]["requestBody"]["required"],
+        json!(true)
+    );
+    let fixes = fixes_named(&repaired.fixes, compat::REQUEST_BODY_REQUIRED);
+    assert_eq!(fixes.len(), 1);
+    assert_eq!(
+        fixes[0].pointer,
+        "/paths/~1v1~1images~1generations/post/requestBody/required"
+    );
+    // A body that says it is optional is left as it says.
+    let mut doc = frozen();
+    doc["paths"]["/v1/images/generations"]["post"]["requestBody"]["required"] = json!(false);
+    let repaired = repair(doc).unwrap();
+    assert!(repaired.unused.contains(&compat::REQUEST_BODY_REQUIRED));
 }

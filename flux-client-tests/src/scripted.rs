@@ -1,6 +1,21 @@
 //! A scripted HTTP/1.1 server on 127.0.0.1 for tests: it answers queued canned replies in order
 //! and records every request it receives.
 //!
+//! The suite's stand-in for the API is the mock (`flux_client::mock`): documented errors,
+//! statuses with `Retry-After` in seconds, delays, broken connections, empty or malformed
+//! answers, image-host faults and every retry test use it. This server is kept only for what the
+//! mock cannot express, because the mock answers as the API document says and this one answers
+//! anything:
+//!
+//! - answers the document does not describe: error bodies OneRouter did not document, non-JSON
+//!   and oversized answers, a 200 carrying an error with extra headers (`layer_errors`,
+//!   `layer_answers`);
+//! - images that are not the mock's PNGs (JPEG, WebP, a wrong extension or content type) and
+//!   image URLs on arbitrary hosts (`layer_images`);
+//! - response headers the mock never sends (`x-request-id`) and `Retry-After` as an HTTP date
+//!   (`layer_wire`, `suite_retry`);
+//! - a base URL with a path prefix, which the mock's fixed route does not serve (`layer_wire`).
+//!
 //! Each connection serves one request and is closed (`Connection: close`), so every attempt of a
 //! client is a new connection and shows up as one recorded request. When the queue is empty the
 //! server answers `500` with a body saying so, which makes an unexpected extra request fail the

@@ -1,4 +1,4 @@
-//! Generates images with the real API and saves them into a directory.
+//! The README's "Use it" program: generates two 9:16 images and saves them into a directory.
 //!
 //! Needs `ONEROUTER_API_KEY` (your OneRouter key; the example stops with an error without it).
 //! `ONEROUTER_BASE_URL` is optional: it defaults to the real API (`https://image.onerouter.pro`,
@@ -7,8 +7,8 @@
 //! ```sh
 //! ONEROUTER_API_KEY=sk-... cargo run -p flux-client --example generate -- "a red fox in fresh snow" out/
 //!
-//! # Against a local mock instead (`flux mock`, whose key is sk-mock):
-//! cargo run -p flux-client --features cli --bin flux -- mock --port 4010 &
+//! # Free, against the mock (`flux mock` prints its URL and key; run it in a second terminal):
+//! cargo run -p flux-client --features cli -- mock --port 4010
 //! ONEROUTER_API_KEY=sk-mock ONEROUTER_BASE_URL=http://127.0.0.1:4010 \
 //!     cargo run -p flux-client --example generate -- "a red fox in fresh snow" out/
 //! ```
@@ -16,30 +16,40 @@
 //! `examples/mock.rs` does the same against a mock started inside the program, with no
 //! environment at all.
 
-use flux_client::FluxClient;
-use flux_client::types::AspectRatio;
+use std::process::ExitCode;
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+use flux_client::{FluxClient, types::AspectRatio};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // `Display` is one line and never contains the key.
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), flux_client::Error> {
     let mut args = std::env::args().skip(1);
     let prompt = args
         .next()
         .unwrap_or_else(|| "a red fox in fresh snow, golden hour".to_owned());
     let dir = args.next().unwrap_or_else(|| "out".to_owned());
 
-    let client = FluxClient::from_env()?;
+    let client = FluxClient::from_env()?; // ONEROUTER_API_KEY, optional ONEROUTER_BASE_URL
     let images = client
-        .generate(prompt)
-        .size(AspectRatio::X169)
+        .generate(prompt) // model: flux-pro-v1.1-ultra-text-to-image
+        .size(AspectRatio::X916) // or .size("9:16")
         .seed(42)
+        .n(2)
         .send()
         .await?;
-
-    for (image, path) in images.iter().zip(images.save_all_in(&dir).await?) {
-        match image.revised_prompt() {
-            Some(revised) => println!("{} (prompt revised to: {revised})", path.display()),
-            None => println!("{}", path.display()),
-        }
+    for path in images.save_all_in(&dir).await? {
+        // flux-<created>-<n>.png|jpg|webp
+        println!("{}", path.display());
     }
     Ok(())
 }

@@ -101,6 +101,27 @@ impl FluxClient {
         GenerateRequest::new(self.clone(), prompt.into())
     }
 
+    /// Starts an image generation from a JSON object holding the request body's fields as the
+    /// API names them (a `flux batch` line, a form): `prompt` is required, `model` defaults to
+    /// the client's, every field the document declares is accepted. An unknown key, a value of
+    /// the wrong type or outside the document's range is reported by
+    /// [`body`](GenerateRequest::body) and [`send`](GenerateRequest::send) as
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest).
+    ///
+    /// ```
+    /// let client = flux_client::FluxClient::builder().api_key("sk-test").build()?;
+    /// let fields = serde_json::json!({"prompt": "a red fox", "size": "9:16", "n": 2});
+    /// let body = client.generate_json(&fields).body()?;
+    /// assert_eq!(body.model, flux_client::DEFAULT_MODEL);
+    ///
+    /// let typo = serde_json::json!({"prompt": "a red fox", "sise": "9:16"});
+    /// assert!(client.generate_json(&typo).body().unwrap_err().to_string().contains("`sise`"));
+    /// # Ok::<(), flux_client::Error>(())
+    /// ```
+    pub fn generate_json(&self, fields: &serde_json::Value) -> GenerateRequest {
+        GenerateRequest::from_json(self.clone(), fields)
+    }
+
     /// The generated progenitor client, for anything this layer does not cover, ready to use:
     /// its API requests carry the key, and it shares this client's connections, timeouts, user
     /// agent and TLS (see [`generated`](crate::generated) for how its answers are read). It
@@ -136,11 +157,14 @@ impl FluxClient {
     pub(crate) async fn create_image(&self, body: CreateImageBody) -> Result<Images> {
         let inner = &self.inner;
         // Only an `n` the request set bounds the images kept: the server's default may change.
-        let body_n = body.n.and_then(|n| usize::try_from(n).ok());
+        // Read through JSON, so whatever integer type the document gives `n` (`NonZeroU64` for
+        // `minimum: 1`) works.
+        let requested_n = serde_json::to_value(body.n).ok().and_then(|n| n.as_u64());
+        let body_n = requested_n.and_then(|n| usize::try_from(n).ok());
         let span = tracing::info_span!(
             "flux.generate",
             model = %body.model,
-            n = body.n.unwrap_or(1),
+            n = requested_n.unwrap_or(1),
             base_url = %inner.config.base_url,
         );
         let attempt = || {

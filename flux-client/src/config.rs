@@ -15,8 +15,13 @@ use crate::save::DownloadPolicy;
 pub const API_KEY_ENV: &str = "ONEROUTER_API_KEY";
 /// Environment variable overriding the base URL.
 pub const BASE_URL_ENV: &str = "ONEROUTER_BASE_URL";
-/// The API's base URL.
-pub const DEFAULT_BASE_URL: &str = "https://image.onerouter.pro";
+/// The API's base URL: the first `servers` URL of the API document the client was generated
+/// from (read by `build.rs`, so a document that moves the API moves this default).
+///
+/// ```
+/// assert!(flux_client::DEFAULT_BASE_URL.starts_with("https://"));
+/// ```
+pub const DEFAULT_BASE_URL: &str = crate::fields::DOCUMENT_BASE_URL;
 /// The model requests use unless told otherwise.
 pub const DEFAULT_MODEL: &str = "flux-pro-v1.1-ultra-text-to-image";
 /// Largest image download accepted by default (64 MiB).

@@ -16,14 +16,19 @@ pub(crate) fn salvage(
     let value: Value = serde_json::from_slice(body).ok()?;
     let items = value.get("data")?.as_array()?;
     let text = |item: &Value, key: &str| item.get(key).and_then(Value::as_str).map(str::to_owned);
+    // Built through the generated builders, not struct literals, so a field a new document adds
+    // to the response (a compatible change) does not break this code.
     let data: Vec<ImageData> = items
         .iter()
-        .map(|item| ImageData {
-            b64_json: text(item, "b64_json"),
-            revised_prompt: text(item, "revised_prompt"),
-            url: text(item, "url"),
+        .map(|item| {
+            ImageData::builder()
+                .b64_json(text(item, "b64_json"))
+                .revised_prompt(text(item, "revised_prompt"))
+                .url(text(item, "url"))
+                .try_into()
+                .ok()
         })
-        .collect();
+        .collect::<Option<_>>()?;
     let usable = !data.is_empty() && data.iter().all(|d| d.url.is_some() || d.b64_json.is_some());
     if !usable {
         return None;
@@ -35,10 +40,11 @@ pub(crate) fn salvage(
         images = data.len(),
         "the API answer deviates from its schema; its images are kept"
     );
-    Some(CreateImageResponse {
-        created: created.unwrap_or_default(),
-        data,
-    })
+    CreateImageResponse::builder()
+        .created(created.unwrap_or_default())
+        .data(data)
+        .try_into()
+        .ok()
 }
 
 #[cfg(test)]

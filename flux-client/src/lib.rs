@@ -60,6 +60,7 @@ mod answer;
 mod client;
 mod config;
 mod error;
+pub mod fields;
 pub mod generated;
 mod hooks;
 mod http;

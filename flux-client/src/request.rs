@@ -1,21 +1,35 @@
-//! [`GenerateRequest`]: typed setters for every field, checked before anything is sent.
+//! [`GenerateRequest`]: one setter per body field (generated from the API document), checked
+//! before anything is sent.
+//!
+//! The setters, their types and their range checks are emitted by `build.rs`
+//! (`build_tools::surface`) from the repaired document into `request_setters.rs`, so a field
+//! the document adds gets a setter, and a `minimum`/`maximum` it states gets a check, by
+//! regeneration alone. This file keeps what is the layer's own: the model default, the
+//! conversions the setters share, the JSON form ([`FluxClient::generate_json`]) and the checks
+//! the document does not state (a non-empty prompt, an http(s) `image_url`).
 
 use std::fmt::Display;
 
 use reqwest::Url;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 
 use crate::client::FluxClient;
 use crate::error::{Error, Result};
+use crate::fields::{self, REQUEST_FIELDS};
 use crate::images::Images;
-use crate::types::{AspectRatio, CreateImageBody, OutputFormat, SafetyTolerance};
+use crate::types::{CreateImageBody, builder};
 
 /// One image generation, built with [`FluxClient::generate`] and sent with
 /// [`send`](Self::send).
 ///
-/// Unset fields are not sent, so the server's defaults apply. Setters that take enums also take
-/// the strings users type (`"9:16"`, `"5"`, `"b64_json"`); a string that is not a valid value is
-/// reported by [`body`](Self::body) and [`send`](Self::send) as [`Error::InvalidRequest`] naming
-/// the field. Everything is checked before any network traffic.
+/// There is a setter for every field of the request body the API document declares, named and
+/// typed like the generated [`CreateImageBody`](crate::types::CreateImageBody) field, with the
+/// document's description. Unset fields are not sent, so the server's defaults apply. Setters
+/// that take enums also take the strings users type (`"9:16"`, `"5"`, `"b64_json"`); numbers
+/// outside the document's `minimum`/`maximum` and strings that are not a valid value are
+/// reported by [`body`](Self::body) and [`send`](Self::send) as [`Error::InvalidRequest`]
+/// naming the field. Everything is checked before any network traffic.
 ///
 /// ```
 /// use flux_client::{Error, FluxClient};
@@ -40,18 +54,8 @@ use crate::types::{AspectRatio, CreateImageBody, OutputFormat, SafetyTolerance};
 #[must_use = "a request does nothing until it is sent"]
 pub struct GenerateRequest {
     client: FluxClient,
-    prompt: String,
-    model: Option<String>,
-    size: Option<AspectRatio>,
-    seed: Option<i64>,
-    n: Option<u32>,
-    safety_tolerance: Option<SafetyTolerance>,
-    output_format: Option<OutputFormat>,
-    image_url: Option<String>,
-    image_prompt_strength: Option<f64>,
-    enable_safety_checker: Option<bool>,
-    enhance_prompt: Option<bool>,
-    raw: Option<bool>,
+    /// The generated body builder every setter passes its value through to.
+    body: builder::CreateImageBody,
     /// Setter inputs that could not be converted, as (field, reason); a later valid value for
     /// the same field replaces its entry.
     rejected: Vec<(&'static str, String)>,
@@ -59,25 +63,76 @@ pub struct GenerateRequest {
 
 impl GenerateRequest {
     pub(crate) fn new(client: FluxClient, prompt: String) -> Self {
+        let model = client.config().model().to_owned();
         Self {
             client,
-            prompt,
-            model: None,
-            size: None,
-            seed: None,
-            n: None,
-            safety_tolerance: None,
-            output_format: None,
-            image_url: None,
-            image_prompt_strength: None,
-            enable_safety_checker: None,
-            enhance_prompt: None,
-            raw: None,
+            body: builder::CreateImageBody::default()
+                .model(model)
+                .prompt(prompt),
             rejected: Vec::new(),
         }
     }
 
-    fn convert<T, V>(&mut self, field: &'static str, value: V) -> Option<T>
+    /// The request described by a JSON object: see [`FluxClient::generate_json`].
+    pub(crate) fn from_json(client: FluxClient, fields: &Value) -> Self {
+        let mut request = Self::new(client, String::new());
+        let Some(object) = fields.as_object() else {
+            request.reject("body", format!("is {fields}, expected a JSON object"));
+            return request;
+        };
+        if let Some(unknown) = object.keys().find(|k| fields::field(k).is_none()) {
+            let known: Vec<&str> = REQUEST_FIELDS.iter().map(|f| f.name).collect();
+            request.reject(
+                "body",
+                format!(
+                    "has an unknown field `{unknown}`; the API's fields are {}",
+                    known.join(", ")
+                ),
+            );
+            return request;
+        }
+        for field in REQUEST_FIELDS {
+            match object.get(field.name) {
+                None if field.required && field.name != "model" => {
+                    request.reject(field.name, "is missing");
+                }
+                Some(value) => {
+                    if let Err(reason) = field.check(value) {
+                        request.reject(field.name, reason);
+                    }
+                }
+                None => {}
+            }
+        }
+        if !request.rejected.is_empty() {
+            return request;
+        }
+        let mut object: Map<String, Value> = object.clone();
+        object
+            .entry("model")
+            .or_insert_with(|| Value::from(request.client.config().model()));
+        match serde_path_to_error::deserialize::<_, CreateImageBody>(Value::Object(object)) {
+            Ok(body) => request.body = body.into(),
+            Err(e) => {
+                let at = e.path().iter().next().map(|s| s.to_string());
+                let field = at
+                    .as_deref()
+                    .and_then(fields::field)
+                    .map_or("body", |f| f.name);
+                request.reject(field, format!("is not a valid value: {}", e.into_inner()));
+            }
+        }
+        request
+    }
+
+    fn reject(&mut self, field: &'static str, reason: impl Into<String>) {
+        self.rejected.retain(|(f, _)| *f != field);
+        self.rejected.push((field, reason.into()));
+    }
+
+    /// Converts a setter's input, recording why when it cannot be (used by the generated
+    /// setters).
+    pub(crate) fn convert<T, V>(&mut self, field: &'static str, value: V) -> Option<T>
     where
         V: TryInto<T>,
         V::Error: Display,
@@ -86,89 +141,59 @@ impl GenerateRequest {
         match value.try_into() {
             Ok(value) => Some(value),
             Err(e) => {
-                self.rejected
-                    .push((field, format!("is not a valid value: {e}")));
+                self.reject(field, format!("is not a valid value: {e}"));
                 None
             }
         }
     }
 
-    /// The model to use instead of the client's default.
-    pub fn model(mut self, model: impl Into<String>) -> Self {
-        self.model = Some(model.into());
-        self
+    /// An integer setter's value: checked against the document's range, then converted to the
+    /// generated field's type (which may be narrower, such as `NonZeroU64` for `minimum: 1`).
+    pub(crate) fn integer<T: DeserializeOwned>(
+        &mut self,
+        field: &'static str,
+        value: i64,
+    ) -> Option<T> {
+        self.wire(field, Value::from(value))
     }
 
-    /// The aspect ratio (`size` on the wire): an [`AspectRatio`] or a string such as `"9:16"`.
-    pub fn size<V>(mut self, size: V) -> Self
-    where
-        V: TryInto<AspectRatio>,
-        V::Error: Display,
-    {
-        self.size = self.convert("size", size);
-        self
+    /// A number setter's value: finite (JSON has no NaN or infinity) and within the document's
+    /// range.
+    pub(crate) fn number<T: DeserializeOwned>(
+        &mut self,
+        field: &'static str,
+        value: f64,
+    ) -> Option<T> {
+        match serde_json::Number::from_f64(value) {
+            Some(number) => self.wire(field, Value::Number(number)),
+            None => {
+                self.reject(field, format!("is {value}, expected a finite number"));
+                None
+            }
+        }
     }
 
-    /// The seed; the same seed and prompt give the same image.
-    pub fn seed(mut self, seed: i64) -> Self {
-        self.seed = Some(seed);
-        self
+    fn wire<T: DeserializeOwned>(&mut self, field: &'static str, value: Value) -> Option<T> {
+        self.rejected.retain(|(f, _)| *f != field);
+        if let Some(Err(reason)) = fields::field(field).map(|f| f.check(&value)) {
+            self.reject(field, reason);
+            return None;
+        }
+        match serde_json::from_value(value) {
+            Ok(value) => Some(value),
+            Err(e) => {
+                self.reject(field, format!("is not a valid value: {e}"));
+                None
+            }
+        }
     }
 
-    /// How many images to generate (at least 1).
-    pub fn n(mut self, n: u32) -> Self {
-        self.n = Some(n);
-        self
-    }
-
-    /// The safety tolerance, 1 (strictest) to 6: a [`SafetyTolerance`] or a string such as `"2"`.
-    pub fn safety_tolerance<V>(mut self, tolerance: V) -> Self
-    where
-        V: TryInto<SafetyTolerance>,
-        V::Error: Display,
-    {
-        self.safety_tolerance = self.convert("safety_tolerance", tolerance);
-        self
-    }
-
-    /// Whether images come back as URLs or base64 data: an [`OutputFormat`] or `"url"` /
-    /// `"b64_json"`.
-    pub fn output_format<V>(mut self, format: V) -> Self
-    where
-        V: TryInto<OutputFormat>,
-        V::Error: Display,
-    {
-        self.output_format = self.convert("output_format", format);
-        self
-    }
-
-    /// An http(s) URL of an image to generate from.
-    pub fn image_url(mut self, url: impl Into<String>) -> Self {
-        self.image_url = Some(url.into());
-        self
-    }
-
-    /// How strongly the image prompt weighs, between 0 and 1.
-    pub fn image_prompt_strength(mut self, strength: f64) -> Self {
-        self.image_prompt_strength = Some(strength);
-        self
-    }
-
-    /// Enables the server's safety checker.
-    pub fn enable_safety_checker(mut self, enable: bool) -> Self {
-        self.enable_safety_checker = Some(enable);
-        self
-    }
-
-    /// Lets the server enhance the prompt.
-    pub fn enhance_prompt(mut self, enhance: bool) -> Self {
-        self.enhance_prompt = Some(enhance);
-        self
-    }
-
-    /// Asks for less processed, more natural-looking images.
-    pub fn raw(mut self, raw: bool) -> Self {
-        self.raw = Some(raw);
+    /// Passes a value through to the generated body builder (used by the generated setters).
+    pub(crate) fn with_body(
+        mut self,
+        set: impl FnOnce(builder::CreateImageBody) -> builder::CreateImageBody,
+    ) -> Self {
+        self.body = set(std::mem::take(&mut self.body));
         self
     }
 
@@ -197,45 +222,21 @@ impl GenerateRequest {
         if let Some((field, reason)) = self.rejected.first() {
             return Err(Error::invalid(field, reason.clone()));
         }
-        if self.prompt.trim().is_empty() {
+        let body: CreateImageBody = self
+            .body
+            .clone()
+            .try_into()
+            .map_err(|e| Error::invalid("body", format!("{e}")))?;
+        if body.prompt.trim().is_empty() {
             return Err(Error::invalid("prompt", "is empty"));
         }
-        let model = self
-            .model
-            .as_deref()
-            .unwrap_or(self.client.config().model());
-        if model.trim().is_empty() {
+        if body.model.trim().is_empty() {
             return Err(Error::invalid("model", "is empty"));
         }
-        if self.n == Some(0) {
-            return Err(Error::invalid("n", "must be at least 1"));
-        }
-        if let Some(strength) = self.image_prompt_strength
-            && !(0.0..=1.0).contains(&strength)
-        {
-            return Err(Error::invalid(
-                "image_prompt_strength",
-                format!("is {strength}, expected a number between 0 and 1"),
-            ));
-        }
-        if let Some(url) = &self.image_url {
+        if let Some(url) = &body.image_url {
             check_image_url(url)?;
         }
-        CreateImageBody::builder()
-            .model(model.to_owned())
-            .prompt(self.prompt.clone())
-            .size(self.size)
-            .seed(self.seed)
-            .n(self.n.map(i64::from))
-            .safety_tolerance(self.safety_tolerance)
-            .output_format(self.output_format)
-            .image_url(self.image_url.clone())
-            .image_prompt_strength(self.image_prompt_strength)
-            .enable_safety_checker(self.enable_safety_checker)
-            .enhance_prompt(self.enhance_prompt)
-            .raw(self.raw)
-            .try_into()
-            .map_err(|e| Error::invalid("body", format!("{e}")))
+        Ok(body)
     }
 
     /// Validates the request, sends it (retrying as the client's policy allows) and returns the
@@ -247,6 +248,11 @@ impl GenerateRequest {
         let body = self.body()?;
         self.client.create_image(body).await
     }
+}
+
+mod generated_setters {
+    //! One setter per request body field, generated by `build.rs` from the API document.
+    include!(concat!(env!("OUT_DIR"), "/request_setters.rs"));
 }
 
 fn check_image_url(text: &str) -> Result<()> {

@@ -29,6 +29,7 @@ pub(super) fn changes(old: &Value, new: &Value) -> Vec<Change> {
         .extend(super::not_generated::changes(old, new));
     differ.components();
     differ.info();
+    differ.servers();
     dedup(differ.changes)
 }
 
@@ -396,6 +397,7 @@ impl<'a> Differ<'a> {
             SERVER_DEFAULT,
             Kind::ServerDefaultChanged,
         );
+        self.range(old, &old_at, new, &new_at, side);
         let (old_type, new_type) = (describe(old), describe(new));
         if old_type != new_type {
             self.push(
@@ -610,6 +612,67 @@ impl<'a> Differ<'a> {
         }
     }
 
+    /// The crate's default base URL is the first server's URL: another one moves every program
+    /// that keeps the default to another host. The API the crate offers is unchanged.
+    fn servers(&mut self) {
+        let url = |doc: &Value| {
+            doc.pointer("/servers/0/url")
+                .and_then(Value::as_str)
+                .map(|u| Value::from(u.trim_end_matches('/')))
+        };
+        let (was, is) = (url(self.old), url(self.new));
+        if was != is {
+            self.push(
+                "/servers/0/url".to_owned(),
+                Kind::ServerUrlChanged,
+                was,
+                is,
+                Verdict::Compatible,
+                Surface::Wire,
+            );
+        }
+    }
+
+    /// A tighter bound on a request field refuses values the previous crate sent (breaking);
+    /// a looser one, or a bound on a response field, only changes what is checked.
+    fn range(&mut self, old: &Value, old_at: &str, new: &Value, new_at: &str, side: Side) {
+        for (key, tighter) in [
+            (
+                "minimum",
+                (|was: f64, is: f64| is > was) as fn(f64, f64) -> bool,
+            ),
+            ("maximum", |was: f64, is: f64| is < was),
+        ] {
+            let (was, is) = (old.get(key), new.get(key));
+            if was == is {
+                continue;
+            }
+            let stricter = match (was.and_then(Value::as_f64), is.and_then(Value::as_f64)) {
+                (None, Some(_)) => true,
+                (Some(was), Some(is)) => tighter(was, is),
+                _ => false,
+            };
+            let at = if is.is_some() {
+                pointer::child(new_at, key)
+            } else {
+                pointer::child(old_at, key)
+            };
+            let verdict = if stricter && side == Side::Request {
+                Verdict::Breaking
+            } else {
+                Verdict::Compatible
+            };
+            self.push(
+                at,
+                Kind::RangeChanged,
+                was.cloned(),
+                is.cloned(),
+                verdict,
+                Surface::Wire,
+            );
+        }
+    }
+
     /// progenitor sends `info.version` as the `api-version` header of every request.
     fn info(&mut self) {
         let (was, is) = (
@@ -719,12 +782,29 @@ fn describe(schema: &Value) -> String {
     };
     let base = match schema.get("format").and_then(Value::as_str) {
         Some(format) => format!("{base}({format})"),
+        None if base == "integer" => match narrowed_integer(schema) {
+            Some(rust) => format!("integer ({rust})"),
+            None => base,
+        },
         None => base,
     };
     if schema.get("enum").is_some() {
         format!("enum of {base}")
     } else {
         base
+    }
+}
+
+/// The Rust type typify gives an integer without a `format` when its bounds narrow it (see
+/// typify's `convert_integer`): `minimum: 1` is `NonZeroU64`, `minimum: 0` alone is `u64`. A
+/// bound that adds or removes one of these changes the generated field's type.
+fn narrowed_integer(schema: &Value) -> Option<&'static str> {
+    let minimum = schema.get("minimum").and_then(Value::as_f64);
+    let maximum = schema.get("maximum").and_then(Value::as_f64);
+    match (minimum, maximum) {
+        (Some(1.0), _) => Some("NonZeroU64"),
+        (Some(0.0), None) => Some("u64"),
+        _ => None,
     }
 }
 

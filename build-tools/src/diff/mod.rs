@@ -158,6 +158,12 @@ pub enum Kind {
     SchemaRemoved,
     /// `info.version` changed: every request's `api-version` header changes with it.
     ApiVersionChanged,
+    /// The first `servers` URL changed: the crate's default base URL (`DEFAULT_BASE_URL`) is
+    /// generated from it, so programs that keep the default call the new host.
+    ServerUrlChanged,
+    /// A `minimum` or `maximum` changed, appeared or went away: the client's checks before
+    /// sending and the mock follow it.
+    RangeChanged,
 }
 
 impl Kind {
@@ -189,6 +195,8 @@ impl Kind {
             Kind::SchemaAdded => "schema-added",
             Kind::SchemaRemoved => "schema-removed",
             Kind::ApiVersionChanged => "api-version-changed",
+            Kind::ServerUrlChanged => "server-url-changed",
+            Kind::RangeChanged => "range-changed",
         }
     }
 }

@@ -5,13 +5,11 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use flux_client_tests::scripted::ScriptedServer;
+use flux_client::mock::{Fault, MockServer};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
 use tracing_core::span::Current;
-
-use crate::layer_common::*;
 
 #[derive(Clone, Debug)]
 struct SpanRecord {
@@ -101,10 +99,12 @@ impl Subscriber for Capture {
 
 #[tokio::test]
 async fn requests_and_attempts_are_traced_without_the_key() {
-    let server = ScriptedServer::start().await;
-    server.push(error_reply(503, 503, "busy"));
-    server.push(images_reply(&["https://cdn.example/a.png".into()]));
-    let client = client_for(&server);
+    let server = MockServer::start().await.unwrap();
+    server.push_fault(Fault::Status {
+        status: 503,
+        retry_after: None,
+    });
+    let client = crate::suite_support::client(&server);
 
     let capture = Capture::default();
     let guard = tracing::subscriber::set_default(capture.clone());
@@ -146,5 +146,5 @@ async fn requests_and_attempts_are_traced_without_the_key() {
 
     let everything = format!("{spans:?} {:?}", capture.events.lock().unwrap());
     assert!(everything.contains("retrying"), "the retry is logged");
-    assert!(!everything.contains(KEY), "the key was traced");
+    assert!(!everything.contains(server.api_key()), "the key was traced");
 }

@@ -1,17 +1,32 @@
-//! Every request field reaches the wire exactly as typed, with the right headers.
+//! Every request field reaches the wire exactly as typed, with the right headers: on the mock,
+//! which records what it receives; on the scripted server where an answer the mock does not give
+//! (a request id, a base URL with a path) is part of the test.
 
 use flux_client::AuthScheme;
+use flux_client::mock::{Listener, MockServer};
 use flux_client::types::{AspectRatio, OutputFormat, SafetyTolerance};
 use flux_client_tests::scripted::ScriptedServer;
 use serde_json::json;
 
 use crate::layer_common::*;
 
+/// A builder for the mock with the client's own HTTP settings (user agent included).
+fn mock_builder(server: &MockServer) -> flux_client::FluxClientBuilder {
+    flux_client::FluxClient::builder()
+        .api_key(server.api_key())
+        .base_url(server.base_url())
+        .retry_policy(fast_retry())
+}
+
+/// The generation requests the mock received, one per attempt.
+fn sent(server: &MockServer) -> Vec<flux_client::mock::RecordedRequest> {
+    server.requests_on(Listener::Api)
+}
+
 #[tokio::test]
 async fn every_field_reaches_the_wire_as_typed() {
-    let server = ScriptedServer::start().await;
-    server.push(images_reply(&["https://cdn.example/a.png".into()]));
-    let client = client_for(&server);
+    let server = MockServer::start().await.unwrap();
+    let client = mock_builder(&server).build().unwrap();
 
     let images = client
         .generate("a red fox in fresh snow, golden hour")
@@ -29,15 +44,15 @@ async fn every_field_reaches_the_wire_as_typed() {
         .send()
         .await
         .expect("the generation succeeds");
-    assert_eq!(images.len(), 1);
+    assert_eq!(images.len(), 2);
 
-    let requests = server.requests();
+    let requests = sent(&server);
     assert_eq!(requests.len(), 1);
     let request = &requests[0];
     assert_eq!(request.method, "POST");
     assert_eq!(request.path, "/v1/images/generations");
     assert_eq!(
-        request.json(),
+        request.json().unwrap(),
         json!({
             "model": "flux-pro-test",
             "prompt": "a red fox in fresh snow, golden hour",
@@ -53,7 +68,7 @@ async fn every_field_reaches_the_wire_as_typed() {
             "raw": true,
         })
     );
-    assert_eq!(request.header("authorization"), Some(KEY));
+    assert_eq!(request.header("authorization"), Some(server.api_key()));
     assert_eq!(request.header("api-version"), None, "not needed by the API");
     assert_eq!(request.header("content-type"), Some("application/json"));
     assert!(
@@ -84,9 +99,10 @@ async fn unset_fields_are_not_sent_and_the_model_defaults() {
 
 #[tokio::test]
 async fn strings_users_type_become_the_same_wire_values() {
-    let server = ScriptedServer::start().await;
-    server.push(b64_reply(PNG));
-    client_for(&server)
+    let server = MockServer::start().await.unwrap();
+    mock_builder(&server)
+        .build()
+        .unwrap()
         .generate("fox")
         .size("21:9")
         .safety_tolerance("6")
@@ -94,7 +110,7 @@ async fn strings_users_type_become_the_same_wire_values() {
         .send()
         .await
         .unwrap();
-    let body = server.requests()[0].json();
+    let body = sent(&server)[0].json().unwrap();
     assert_eq!(body["size"], "21:9");
     assert_eq!(body["safety_tolerance"], "6");
     assert_eq!(body["output_format"], "b64_json");
@@ -102,9 +118,8 @@ async fn strings_users_type_become_the_same_wire_values() {
 
 #[tokio::test]
 async fn bearer_scheme_user_agent_and_default_model_are_configurable() {
-    let server = ScriptedServer::start().await;
-    server.push(images_reply(&["https://cdn.example/a.png".into()]));
-    builder_for(&server)
+    let server = MockServer::start().await.unwrap();
+    mock_builder(&server)
         .auth_scheme(AuthScheme::Bearer)
         .user_agent("my-app/1.0")
         .model("other-model")
@@ -114,13 +129,13 @@ async fn bearer_scheme_user_agent_and_default_model_are_configurable() {
         .send()
         .await
         .unwrap();
-    let request = &server.requests()[0];
+    let request = &sent(&server)[0];
     assert_eq!(
         request.header("authorization"),
-        Some(format!("Bearer {KEY}").as_str())
+        Some(format!("Bearer {}", server.api_key()).as_str())
     );
     assert_eq!(request.header("user-agent"), Some("my-app/1.0"));
-    assert_eq!(request.json()["model"], "other-model");
+    assert_eq!(request.json().unwrap()["model"], "other-model");
 }
 
 #[tokio::test]

@@ -2,6 +2,8 @@
 //! base64, real PNGs of the requested aspect ratio, deterministic for a prompt and seed; and it
 //! records the wire.
 
+use std::num::NonZeroU64;
+
 use base64::Engine as _;
 use flux_client::mock::{Listener, MockServer};
 use flux_client::types::{AspectRatio, OutputFormat, SafetyTolerance};
@@ -11,17 +13,22 @@ use crate::mock_support::{
     MODEL, api_client, assert_conforms_to_response, authed_client, body, minimal, png_size, post,
 };
 
-const ALL_RATIOS: [(AspectRatio, &str); 9] = [
-    (AspectRatio::X219, "21:9"),
-    (AspectRatio::X169, "16:9"),
-    (AspectRatio::X43, "4:3"),
-    (AspectRatio::X32, "3:2"),
-    (AspectRatio::X11, "1:1"),
-    (AspectRatio::X23, "2:3"),
-    (AspectRatio::X34, "3:4"),
-    (AspectRatio::X916, "9:16"),
-    (AspectRatio::X921, "9:21"),
-];
+/// The values of an enum field as the repaired document lists them, each with its generated
+/// variant: the tests follow the document, whatever ratios it lists.
+fn document_values<T: std::str::FromStr>(field: &str) -> Vec<(T, &'static str)>
+where
+    T::Err: std::fmt::Debug,
+{
+    let values = flux_client::fields::field(field)
+        .unwrap_or_else(|| panic!("the document declares no {field}"))
+        .values;
+    assert!(!values.is_empty(), "{field} is not an enum in the document");
+    values.iter().map(|v| (v.parse().unwrap(), *v)).collect()
+}
+
+fn all_ratios() -> Vec<(AspectRatio, &'static str)> {
+    document_values("size")
+}
 
 fn ratio_terms(ratio: &str) -> (u32, u32) {
     let (w, h) = ratio.split_once(':').unwrap();
@@ -39,10 +46,10 @@ async fn download(server: &MockServer, url: &str) -> (reqwest::header::HeaderMap
 async fn every_aspect_ratio_gives_n_png_urls_on_the_image_host() {
     let server = MockServer::start().await.unwrap();
     let client = api_client(&server);
-    for (ratio, text) in ALL_RATIOS {
+    for (ratio, text) in all_ratios() {
         let response = client
             .create_image()
-            .body(body("a red kite").size(ratio).n(2i64))
+            .body(body("a red kite").size(ratio).n(NonZeroU64::new(2)))
             .send()
             .await
             .unwrap();
@@ -84,13 +91,15 @@ async fn defaults_are_one_16_9_image_as_a_url() {
 #[tokio::test]
 async fn b64_json_output_carries_the_png_and_no_url() {
     let server = MockServer::start().await.unwrap();
+    let (ratio, text) = all_ratios().pop().unwrap();
+    let (a, b) = ratio_terms(text);
     let response = api_client(&server)
         .create_image()
         .body(
             body("a blue door")
                 .output_format(OutputFormat::B64Json)
-                .size(AspectRatio::X34)
-                .n(3i64),
+                .size(ratio)
+                .n(NonZeroU64::new(3)),
         )
         .send()
         .await
@@ -103,7 +112,7 @@ async fn b64_json_output_carries_the_png_and_no_url() {
             .decode(image.b64_json.as_deref().unwrap())
             .unwrap();
         let (width, height) = png_size(&png);
-        assert_eq!(width * 4, height * 3);
+        assert_eq!(width * b, height * a, "{text}");
     }
     assert!(server.requests_on(Listener::Images).is_empty());
 }
@@ -148,21 +157,11 @@ async fn same_prompt_and_seed_give_the_same_image() {
 async fn every_field_and_enum_value_reaches_the_server_as_the_document_spells_it() {
     let server = MockServer::start().await.unwrap();
     let client = api_client(&server);
-    let tolerances = [
-        (SafetyTolerance::X1, "1"),
-        (SafetyTolerance::X2, "2"),
-        (SafetyTolerance::X3, "3"),
-        (SafetyTolerance::X4, "4"),
-        (SafetyTolerance::X5, "5"),
-        (SafetyTolerance::X6, "6"),
-    ];
-    for (index, (ratio, ratio_text)) in ALL_RATIOS.into_iter().enumerate() {
+    let tolerances: Vec<(SafetyTolerance, _)> = document_values("safety_tolerance");
+    let formats: Vec<(OutputFormat, _)> = document_values("output_format");
+    for (index, (ratio, ratio_text)) in all_ratios().into_iter().enumerate() {
         let (tolerance, tolerance_text) = tolerances[index % tolerances.len()];
-        let (format, format_text) = if index % 2 == 0 {
-            (OutputFormat::Url, "url")
-        } else {
-            (OutputFormat::B64Json, "b64_json")
-        };
+        let (format, format_text) = formats[index % formats.len()];
         client
             .create_image()
             .body(
@@ -170,7 +169,7 @@ async fn every_field_and_enum_value_reaches_the_server_as_the_document_spells_it
                     .size(ratio)
                     .safety_tolerance(tolerance)
                     .output_format(format)
-                    .n(1i64)
+                    .n(NonZeroU64::new(1))
                     .seed(7i64)
                     .raw(true)
                     .enhance_prompt(false)

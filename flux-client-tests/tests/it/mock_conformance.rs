@@ -29,6 +29,8 @@ async fn every_success_conforms_to_the_response_schema() {
     let requests = [
         minimal("plain"),
         json!({"model": MODEL, "prompt": "many", "n": MockServer::MAX_IMAGES}),
+        // The document sets no upper bound on `n`: valid, answered with MAX_IMAGES images.
+        json!({"model": MODEL, "prompt": "more", "n": 1_000_000_000_000_i64}),
         json!({"model": MODEL, "prompt": "b64", "n": 2, "output_format": "b64_json"}),
         json!({"model": MODEL, "prompt": "all", "size": "9:21", "seed": 1, "raw": true,
                "safety_tolerance": "6", "enhance_prompt": true, "enable_safety_checker": false,
@@ -40,7 +42,11 @@ async fn every_success_conforms_to_the_response_schema() {
         assert_eq!(status, 200, "{request}");
         assert_eq!(headers["content-type"], "application/json");
         assert_conforms_to_response(&value);
-        let expected = request.get("n").and_then(Value::as_u64).unwrap_or(1);
+        let expected = request
+            .get("n")
+            .and_then(Value::as_u64)
+            .unwrap_or(1)
+            .min(MockServer::MAX_IMAGES as u64);
         assert_eq!(value["data"].as_array().unwrap().len() as u64, expected);
     }
     for fault in [
@@ -63,11 +69,11 @@ async fn every_error_conforms_to_the_error_body() {
     let url = format!("{}/v1/images/generations", server.base_url());
     let mut answers: Vec<(u16, Value)> = Vec::new();
 
-    // 400 (schema, JSON, bound on n, fault header), 422, 401, 404, 405.
+    // 400 (schema, JSON, the document's bound on n, fault header), 422, 401, 404, 405.
     for request in [
         json!({"model": MODEL}),
         json!({"model": MODEL, "prompt": "p", "size": "7:5"}),
-        json!({"model": MODEL, "prompt": "p", "n": 99}),
+        json!({"model": MODEL, "prompt": "p", "n": 0}),
         minimal(&format!("x {}", MockServer::BLOCKED_PROMPT_MARKER)),
     ] {
         let (status, _, value) = post(&server, &request, &[]).await;

@@ -188,24 +188,18 @@ pub(crate) async fn handle(
         let (message, type_) = documented_error(422);
         return Ok(error_response(422, message, type_, Some("prompt")));
     }
-    let n = request.get("n").map_or(Some(1), Value::as_i64);
-    let n = match n {
-        Some(n @ 1..=MockServer::MAX_IMAGES) => n,
-        _ => {
-            let message = format!(
-                "Invalid 'n': must be between 1 and {} (the mock's limit), got {}.",
-                MockServer::MAX_IMAGES,
-                request["n"]
-            );
-            return Ok(error_response(
-                400,
-                &message,
-                "invalid_request_error",
-                Some("n"),
-            ));
-        }
-    };
-    let size = request["size"].as_str().unwrap_or("16:9");
+    // The schema (with the document's `minimum`) has accepted `n`; the mock draws at most
+    // `MAX_IMAGES` of them.
+    let n = request
+        .get("n")
+        .map_or(1, |n| n.as_i64().unwrap_or(i64::MAX))
+        .clamp(1, MockServer::MAX_IMAGES);
+    // An absent size is the document's server default.
+    let default_size = crate::fields::field("size").and_then(|f| f.server_default_text());
+    let size = request["size"]
+        .as_str()
+        .or(default_size.as_deref())
+        .unwrap_or("16:9");
     let (width, height) = images::dimensions(size).unwrap_or((128, 72));
     let base64 = request["output_format"].as_str() == Some("b64_json");
     let seed = match &request["seed"] {

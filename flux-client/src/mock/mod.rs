@@ -261,7 +261,9 @@ impl MockServer {
     /// API refuses prompts its content policy flags.
     pub const BLOCKED_PROMPT_MARKER: &'static str = "[mock:blocked]";
 
-    /// The most images one request may ask for (`n`); more is a 400 naming `n`.
+    /// The most images one answer carries. The document sets no upper bound on `n`, so the mock
+    /// accepts any `n` it allows (it rejects exactly what the document rejects) and answers a
+    /// larger one with this many images, as a provider capping its batch would.
     pub const MAX_IMAGES: i64 = 10;
 
     /// The path of the one operation the API serves.

@@ -60,8 +60,10 @@ fn each_line_is_generated_and_bad_lines_are_reported_without_stopping_the_others
     let mock = Mock::start();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
+    // The last ratio the document lists (tests follow the document, whatever ratios it holds).
+    let sizes = flux_client::fields::field("size").unwrap().values;
     let every_field = json!({
-        "prompt": "every field", "model": flux_client::DEFAULT_MODEL, "size": "3:2", "seed": 7,
+        "prompt": "every field", "model": flux_client::DEFAULT_MODEL, "size": sizes[sizes.len() - 1], "seed": 7,
         "n": 1, "image_url": "https://images.example.com/a.png", "image_prompt_strength": 0.5,
         "enhance_prompt": false, "raw": true, "enable_safety_checker": true,
         "safety_tolerance": "3", "output_format": "b64_json",
@@ -589,4 +591,23 @@ fn image_names_do_not_depend_on_the_input_length() {
     sorted.sort();
     assert_eq!(files, sorted, "no stray image from the killed run");
     assert_eq!(recorded, files, "names sort by line");
+}
+
+#[test]
+fn a_line_with_a_key_the_document_does_not_declare_fails_naming_the_key_and_line() {
+    let mock = Mock::start();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let lines = vec![
+        r#"{"prompt": "fine"}"#.to_owned(),
+        r#"{"prompt": "typo", "sise": "1:1"}"#.to_owned(),
+    ];
+    let input = write_input(dir.path(), &lines);
+    let output = batch(&mock, &input, &out, &[]);
+    assert_status(&output, 3);
+    let records = records(&out);
+    assert_eq!(lines_with(&records, "done"), [1]);
+    assert_eq!(lines_with(&records, "failed"), [2]);
+    let err = stderr(&output);
+    assert!(err.contains("line 2: ") && err.contains("`sise`"), "{err}");
 }

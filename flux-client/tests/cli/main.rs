@@ -3,6 +3,7 @@
 
 mod batch;
 mod batch_limits;
+mod document;
 mod exit_status;
 mod faults;
 mod generate;

@@ -1,15 +1,13 @@
-//! The command line, and the request fields shared by `generate` and batch lines.
+//! The command line. The request options of `generate` are built from the API document in
+//! `request_options.rs`.
 
 use std::path::PathBuf;
-use std::str::FromStr;
 use std::time::Duration;
 
-use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
-use flux_client::GenerateRequest;
 use flux_client::mock::Fault;
-use flux_client::types::{AspectRatio, OutputFormat, SafetyTolerance};
-use serde::Deserialize;
+
+use crate::request_options::RequestOptions;
 
 /// Generate images with FLUX1.1 [pro] ultra (OneRouter) from the terminal.
 #[derive(Debug, Parser)]
@@ -66,9 +64,9 @@ Example:
                  '{\"prompt\": \"a lighthouse at dusk\", \"n\": 2}' > prompts.jsonl
   flux batch prompts.jsonl --out out
 
-Each non-blank line is a JSON object with the request fields, named as in the API: prompt
-(required), model, size, seed, n, image_url, image_prompt_strength, enhance_prompt, raw,
-enable_safety_checker, safety_tolerance (a string, \"1\"..\"6\"), output_format.
+Each non-blank line is a JSON object with the request body's fields, named as in the API
+document: prompt (required) and any field `flux generate --help` lists (as JSON values: numbers
+and booleans unquoted, enum values as strings). An unknown key is an error naming it.
 
 Lines run at the API's limits for an account by default (30 generations in flight, 600
 requests per minute, evenly paced; --concurrency and --rate change them), slowing down by
@@ -116,8 +114,9 @@ requested aspect ratio. --fault makes it misbehave (see the README's fault table
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
+    /// The request fields, one option per field of the API document.
     #[command(flatten)]
-    pub fields: RequestFields,
+    pub fields: RequestOptions,
 
     /// Directory to save the images in (created if missing).
     #[arg(short = 'o', long = "out", value_name = "DIR", default_value = ".")]
@@ -198,8 +197,9 @@ pub struct ConnectionArgs {
     #[arg(long, value_name = "FAULT", value_parser = parse_fault, requires = "mock")]
     pub mock_fault: Vec<Fault>,
 
-    /// The API's base URL [default: https://image.onerouter.pro].
-    #[arg(long, env = flux_client::BASE_URL_ENV, value_name = "URL")]
+    /// The API's base URL [default: the API document's server].
+    #[arg(long, env = flux_client::BASE_URL_ENV, value_name = "URL",
+          help = format!("The API's base URL [default: {}]", flux_client::DEFAULT_BASE_URL))]
     pub base_url: Option<String>,
 
     /// The API key.
@@ -215,127 +215,6 @@ pub struct ConnectionArgs {
     /// is sent again [default: 2].
     #[arg(long, value_name = "N")]
     pub max_retries: Option<u32>,
-}
-
-/// The fields of one request: the options of `generate`, the keys of a batch line.
-#[derive(Clone, Debug, Args, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RequestFields {
-    /// What the image should show.
-    #[arg(value_name = "PROMPT")]
-    pub prompt: String,
-
-    /// The model [default: flux-pro-v1.1-ultra-text-to-image].
-    #[arg(long, value_name = "MODEL")]
-    pub model: Option<String>,
-
-    /// The aspect ratio [server default: 16:9].
-    #[arg(long, value_name = "RATIO", value_parser = enum_parser::<AspectRatio>())]
-    pub size: Option<AspectRatio>,
-
-    /// The seed: the same seed and prompt give the same image.
-    #[arg(long, value_name = "SEED", allow_negative_numbers = true)]
-    pub seed: Option<i64>,
-
-    /// How many images to generate.
-    #[arg(short = 'n', long = "n", value_name = "N")]
-    pub n: Option<u32>,
-
-    /// An http(s) URL of an image to start from.
-    #[arg(long, value_name = "URL")]
-    pub image_url: Option<String>,
-
-    /// How strongly the image at --image-url weighs, from 0 to 1.
-    #[arg(long, value_name = "0..1", allow_negative_numbers = true)]
-    pub image_prompt_strength: Option<f64>,
-
-    /// Let the server enhance the prompt (--enhance-prompt or --enhance-prompt=false).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
-          default_missing_value = "true")]
-    pub enhance_prompt: Option<bool>,
-
-    /// Less processed, more natural-looking images (--raw or --raw=false).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
-          default_missing_value = "true")]
-    pub raw: Option<bool>,
-
-    /// The server's safety checker (--enable-safety-checker=false to turn it off).
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true,
-          default_missing_value = "true")]
-    pub enable_safety_checker: Option<bool>,
-
-    /// Safety tolerance, 1 (strictest) to 6 [server default: 2].
-    #[arg(long, value_name = "LEVEL", value_parser = enum_parser::<SafetyTolerance>())]
-    pub safety_tolerance: Option<SafetyTolerance>,
-
-    /// Images as URLs on the image host or as base64 in the response [server default: url].
-    #[arg(long, value_name = "FORMAT", value_parser = enum_parser::<OutputFormat>())]
-    pub output_format: Option<OutputFormat>,
-}
-
-impl RequestFields {
-    /// Sets every field given on `request` (which checks them when built).
-    pub fn apply(&self, mut request: GenerateRequest) -> GenerateRequest {
-        if let Some(model) = &self.model {
-            request = request.model(model.clone());
-        }
-        if let Some(size) = self.size {
-            request = request.size(size);
-        }
-        if let Some(seed) = self.seed {
-            request = request.seed(seed);
-        }
-        if let Some(n) = self.n {
-            request = request.n(n);
-        }
-        if let Some(url) = &self.image_url {
-            request = request.image_url(url.clone());
-        }
-        if let Some(strength) = self.image_prompt_strength {
-            request = request.image_prompt_strength(strength);
-        }
-        if let Some(enhance) = self.enhance_prompt {
-            request = request.enhance_prompt(enhance);
-        }
-        if let Some(raw) = self.raw {
-            request = request.raw(raw);
-        }
-        if let Some(enable) = self.enable_safety_checker {
-            request = request.enable_safety_checker(enable);
-        }
-        if let Some(tolerance) = self.safety_tolerance {
-            request = request.safety_tolerance(tolerance);
-        }
-        if let Some(format) = self.output_format {
-            request = request.output_format(format);
-        }
-        request
-    }
-}
-
-/// The values of a generated enum, read from its JSON schema so that they follow the API
-/// document.
-fn enum_values<T: schemars::JsonSchema>() -> Vec<String> {
-    let schema = schemars::schema_for!(T);
-    schema
-        .get("enum")
-        .and_then(serde_json::Value::as_array)
-        .map(|values| {
-            values
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Parses a generated enum with its `FromStr`, listing the allowed values in help and errors.
-fn enum_parser<T>() -> impl TypedValueParser<Value = T>
-where
-    T: schemars::JsonSchema + FromStr + Clone + Send + Sync + 'static,
-    T::Err: std::error::Error + Send + Sync + 'static,
-{
-    PossibleValuesParser::new(enum_values::<T>()).try_map(|text| text.parse::<T>())
 }
 
 fn parse_seconds(text: &str) -> Result<Duration, String> {
@@ -366,20 +245,5 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn enum_values_come_from_the_schema() {
-        assert_eq!(
-            enum_values::<AspectRatio>(),
-            [
-                "21:9", "16:9", "4:3", "3:2", "1:1", "2:3", "3:4", "9:16", "9:21"
-            ]
-        );
-        assert_eq!(
-            enum_values::<SafetyTolerance>(),
-            ["1", "2", "3", "4", "5", "6"]
-        );
-        assert_eq!(enum_values::<OutputFormat>(), ["url", "b64_json"]);
     }
 }

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use flux_client::{Error, FluxClient, Images, Limits};
 use futures_util::StreamExt;
 
-use crate::args::{BatchArgs, RequestFields};
+use crate::args::BatchArgs;
 use crate::batch_progress::BatchProgress;
 use crate::connect::Connection;
 use crate::exit::{Failure, Status, describe, is_invalid_input};
@@ -331,16 +331,9 @@ async fn attempt(context: &Context, job: &Job) -> Result<(i64, Vec<ImageRecord>)
             )));
         }
     };
-    let fields: RequestFields = serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if path == "." {
-            LineError::invalid(inner.to_string())
-        } else {
-            LineError::invalid(format!("`{path}`: {inner}"))
-        }
-    })?;
-    let request = fields.apply(context.client.generate(&fields.prompt));
+    // The line deserializes into the generated body (`generate_json`): every field the document
+    // declares, an unknown key refused by name.
+    let request = context.client.generate_json(value);
     request.body()?;
 
     if let Some(journal) = &job.journal {

@@ -3,7 +3,6 @@
 use std::path::{Path, PathBuf};
 
 use flux_client::Images;
-use flux_client::types::OutputFormat;
 use serde::Serialize;
 
 use crate::args::GenerateArgs;
@@ -27,15 +26,13 @@ struct OutputImage {
 }
 
 pub async fn run(args: GenerateArgs) -> Result<Status, Failure> {
-    if args.no_download && args.fields.output_format == Some(OutputFormat::B64Json) {
+    if args.no_download && args.fields.get("output_format") == Some(&"b64_json".into()) {
         return Err(Failure::invalid(
             "--no-download prints image URLs, but --output-format b64_json returns none",
         ));
     }
     let connection = Connection::open(&args.connection).await?;
-    let request = args
-        .fields
-        .apply(connection.client.generate(&args.fields.prompt));
+    let request = args.fields.request(&connection.client);
     // Checked here so that invalid input exits before anything is sent.
     request.body()?;
     if !args.no_download {

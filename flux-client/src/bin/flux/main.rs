@@ -13,6 +13,7 @@ mod manifest;
 mod mock;
 mod output;
 mod progress;
+mod request_options;
 mod resume;
 mod writer;
 

@@ -3,6 +3,7 @@
 
 mod args;
 mod batch;
+mod batch_progress;
 mod connect;
 mod exit;
 mod generate;
@@ -14,6 +15,7 @@ mod output;
 mod progress;
 mod request_options;
 mod resume;
+mod writer;
 
 use std::process::ExitCode;
 

@@ -1,4 +1,4 @@
-//! The `build-tools` command line: `patch`, `check`, `diff`, `build-cost`, `perf`.
+//! The `build-tools` command line: `patch`, `check`, `diff`, `build-cost`, `perf`, `perf-batch`.
 //!
 //! Lives in the library so tests can run it in-process; `main.rs` only forwards to [`run`].
 
@@ -46,6 +46,10 @@ Usage:
   build-tools perf [build-cost options]
       Run the benchmarks (cargo bench -p flux-client-tests), then build-cost, then print the
       RESULT lines together. Run it as: cargo run --release -p flux-client-build -- perf
+  build-tools perf-batch [--case K] [--lines N] [--scale N]
+      Only the batch benchmark: `flux batch` with its defaults against the five accounts the
+      mock plays (efficiency, share of 429, every line done once); --scale N instead runs an
+      N-line batch (--no-download) for its memory, then a resume from its manifest.
 
 Exit status: 0 success (diff: nothing breaking), 1 stale patched copy (diff: something breaks
 callers; build-cost: build.rs reran wrongly), 2 bad usage, a document that cannot be read or
@@ -139,6 +143,12 @@ fn dispatch(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> Re
             } else {
                 crate::perf::build_cost(&root, &options, out)
             }
+        }
+        Some("perf-batch") => {
+            // Everything after the command goes to the benchmark (--scale N, --case K, --lines N).
+            let rest = std::mem::take(&mut args.items);
+            crate::perf_batch::run(&workspace_root(), &rest, out)?;
+            Ok(EXIT_OK)
         }
         Some("help" | "--help" | "-h") => {
             write!(out, "{USAGE}").map_err(|e| e.to_string())?;

@@ -41,6 +41,7 @@ pub mod formats;
 pub mod generate;
 pub mod names;
 pub mod perf;
+pub mod perf_batch;
 pub mod pointer;
 pub mod prose;
 pub mod required_body;

@@ -5,7 +5,8 @@
 //! (default features), summarises what dominated it from cargo's `--timings` report, then times
 //! incremental builds after touching a hand-written source file (which must not rerun
 //! `build.rs`) and after touching the OpenAPI document (which must). `perf` runs the benchmarks
-//! (`cargo bench -p flux-client-tests`) and then `build-cost`.
+//! (`cargo bench -p flux-client-tests`, then the batch benchmark, see `perf_batch`) and then
+//! `build-cost`.
 //!
 //! Only the standard library and serde_json are used: build-tools is a build-dependency of
 //! flux-client, so anything added here lengthens every cold build of the client.
@@ -73,12 +74,15 @@ pub fn perf(
     if !status.success() {
         return Err(format!("cargo bench failed ({status})"));
     }
+    writeln!(out).map_err(io)?;
+    let batch = crate::perf_batch::run(root, &[], out)?;
     writeln!(out, "\n==> build cost").map_err(io)?;
     let code = build_cost(root, options, out)?;
-    let results: Vec<&str> = report
+    let mut results: Vec<&str> = report
         .lines()
         .filter_map(|l| l.strip_prefix("RESULT "))
         .collect();
+    results.extend(batch.iter().map(String::as_str));
     writeln!(out, "\n==> summary").map_err(io)?;
     for line in results {
         writeln!(out, "  {line}").map_err(io)?;

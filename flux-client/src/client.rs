@@ -11,6 +11,8 @@ use crate::config::{
 use crate::error::{Error, Result};
 use crate::generated::{Client, Session};
 use crate::images::Images;
+use crate::limiter::Limiter;
+use crate::limits::Limits;
 use crate::request::GenerateRequest;
 use crate::retry::{self, RetryPolicy};
 use crate::save::{DownloadPolicy, Downloader};
@@ -46,6 +48,8 @@ struct Inner {
     config: Config,
     generated: Client,
     downloader: Downloader,
+    /// One for the client and all its clones.
+    limiter: Limiter,
 }
 
 impl fmt::Debug for FluxClient {
@@ -172,6 +176,7 @@ impl FluxClient {
         };
         let (response, request_id) = tracing::Instrument::instrument(
             retry::run(
+                &inner.limiter,
                 &inner.config.retry,
                 inner.config.timeout,
                 inner.config.deadline,
@@ -216,6 +221,7 @@ pub struct FluxClientBuilder {
     /// `None`: [`DEFAULT_TIMEOUT`], or the deadline when that is shorter.
     timeout: Option<Duration>,
     retry: RetryPolicy,
+    limits: Limits,
     user_agent: String,
     max_download_bytes: u64,
     max_response_bytes: u64,
@@ -234,6 +240,7 @@ impl Default for FluxClientBuilder {
             connect_timeout: Duration::from_secs(10),
             timeout: None,
             retry: RetryPolicy::default(),
+            limits: Limits::default(),
             user_agent: concat!("flux-client/", env!("CARGO_PKG_VERSION")).to_owned(),
             max_download_bytes: DEFAULT_MAX_DOWNLOAD_BYTES,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
@@ -254,6 +261,7 @@ impl fmt::Debug for FluxClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
+            .field("limits", &self.limits)
             .field("user_agent", &self.user_agent)
             .field("max_download_bytes", &self.max_download_bytes)
             .field("max_response_bytes", &self.max_response_bytes)
@@ -360,6 +368,14 @@ impl FluxClientBuilder {
         self
     }
 
+    /// How many generations may be in flight and how fast they may start, for this client and
+    /// all its clones (default: the API's 30 concurrent and 600 per minute, adapting to 429;
+    /// see [`Limits`]).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// The `User-Agent` header. Ignored with [`http_client`](Self::http_client).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
@@ -425,6 +441,9 @@ impl FluxClientBuilder {
             return Err(Error::config("model", "is empty"));
         }
         let (timeout, deadline) = timing(self.timeout, &self.retry)?;
+        self.limits
+            .check()
+            .map_err(|(field, reason)| Error::config(field, reason))?;
         let http = match self.http_client {
             Some(client) => client,
             None => crate::http::build_client(&self.user_agent, self.connect_timeout)?,
@@ -441,6 +460,7 @@ impl FluxClientBuilder {
             timeout,
             deadline,
             retry: self.retry,
+            limits: self.limits,
             user_agent: self.user_agent,
             max_download_bytes: self.max_download_bytes,
             max_response_bytes: self.max_response_bytes,
@@ -452,11 +472,13 @@ impl FluxClientBuilder {
             config.max_download_bytes,
             config.download_policy.clone(),
         );
+        let limiter = Limiter::new(config.limits);
         Ok(FluxClient {
             inner: Arc::new(Inner {
                 config,
                 generated,
                 downloader,
+                limiter,
             }),
         })
     }

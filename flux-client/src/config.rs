@@ -7,6 +7,7 @@ use reqwest::Url;
 use reqwest::header::HeaderValue;
 
 use crate::error::{Error, Result};
+use crate::limits::Limits;
 use crate::retry::RetryPolicy;
 use crate::save::DownloadPolicy;
 
@@ -124,6 +125,7 @@ pub struct Config {
     pub(crate) timeout: Duration,
     pub(crate) deadline: Duration,
     pub(crate) retry: RetryPolicy,
+    pub(crate) limits: Limits,
     pub(crate) user_agent: String,
     pub(crate) max_download_bytes: u64,
     pub(crate) max_response_bytes: u64,
@@ -173,6 +175,10 @@ impl Config {
     /// The retry policy.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.retry
+    }
+    /// The limits the client keeps to (see [`Limits`]).
+    pub fn limits(&self) -> &Limits {
+        &self.limits
     }
     /// The `User-Agent` sent with every request.
     pub fn user_agent(&self) -> &str {

@@ -4,7 +4,9 @@
 //! ([`generated`], [`types`]); this crate adds a thin layer that people actually call:
 //!
 //! - [`FluxClient`] — configuration ([`FluxClientBuilder`], or [`FluxClient::from_env`] reading
-//!   `ONEROUTER_API_KEY` and `ONEROUTER_BASE_URL`), a careful [`RetryPolicy`], timeouts, tracing;
+//!   `ONEROUTER_API_KEY` and `ONEROUTER_BASE_URL`), a careful [`RetryPolicy`], timeouts, tracing,
+//!   and [`Limits`] (the account's 30 concurrent generations and 600 requests per minute, shared by
+//!   every clone, adapting to 429);
 //! - [`GenerateRequest`] — a typed setter for every field, checked before anything is sent;
 //! - [`Images`] / [`Image`] — the results, with [`Image::bytes`], [`Image::save_in`] and
 //!   [`Image::save_to`] (streamed to a temporary file, then renamed; extension from the bytes);
@@ -66,6 +68,8 @@ mod hooks;
 mod http;
 mod images;
 mod lenient;
+mod limiter;
+mod limits;
 mod metadata;
 mod request;
 mod response;
@@ -80,6 +84,7 @@ pub use config::{
 pub use error::{BoxError, ConnectionFailure, Error, Result};
 pub use generated::{REPAIRED_DOCUMENT, types};
 pub use images::{Image, ImageFormat, Images};
+pub use limits::{Limits, Rate, RateParseError};
 pub use metadata::{ImageMetadata, METADATA_KEYWORD, PARAMETERS_KEYWORD};
 pub use request::GenerateRequest;
 /// The `reqwest` this crate is built with, for [`FluxClientBuilder::http_client`].

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use tracing::Instrument;
 
 use crate::error::{Error, Result};
+use crate::limiter::{Limiter, Outcome};
 
 /// When failed generations are sent again.
 ///
@@ -172,6 +173,15 @@ impl RetryPolicy {
         capped.mul_f64(0.5 + fastrand::f64() * 0.5)
     }
 
+    /// The wait before sending a 429 again that the limiter absorbs: the server's hint, or
+    /// nothing (the limiter paces), or `None` when the hint is too long to wait for.
+    fn wait_for_hint(&self, hint: Option<Duration>) -> Option<Duration> {
+        match hint {
+            Some(hint) if hint > self.max_retry_after => None,
+            hint => Some(hint.unwrap_or_default()),
+        }
+    }
+
     /// The wait before retry number `retry` (1-based), or `None` when the failure is final.
     fn wait_before(&self, retry: u32, failure: &Failure) -> Option<Duration> {
         if retry > self.max_retries {
@@ -227,7 +237,12 @@ pub(crate) struct Failure {
 /// Runs `attempt` until it succeeds, the policy says stop, or `deadline` (the one in effect,
 /// from [`Config::deadline`](crate::Config::deadline)) passes. Each attempt gets at most
 /// `per_attempt`, and never more than what is left of the deadline.
+///
+/// Every attempt first waits for the `limiter`; the deadline counts from the first attempt's
+/// sending, not from the wait before it. A 429 that the limiter absorbs is not a retry: it is
+/// sent again when the limiter lets it, for as long as the deadline allows.
 pub(crate) async fn run<T, F, Fut>(
+    limiter: &Limiter,
     policy: &RetryPolicy,
     per_attempt: Duration,
     deadline: Duration,
@@ -237,13 +252,34 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, Box<Failure>>>,
 {
-    let started = Instant::now();
+    // Set when the first attempt is sent: waiting for the limiter before it is not counted.
     // A deadline too far to represent (`Duration::MAX`) is no deadline.
-    let deadline = started.checked_add(deadline);
-    let left = |now: Instant| deadline.map_or(Duration::MAX, |d| d.saturating_duration_since(now));
-    let mut number = 0u32;
+    let mut clock: Option<(Instant, Option<Instant>)> = None;
+    let (mut number, mut retries) = (0u32, 0u32);
+    // The failure being retried: what the caller gets if the limiter holds the retry too long.
+    let mut last: Option<Error> = None;
     loop {
         number += 1;
+        let permit = match clock {
+            Some((started, Some(deadline))) => {
+                // A retry must still have its whole timeout once the limiter lets it go.
+                let latest = deadline.checked_sub(per_attempt).unwrap_or(started);
+                let latest = tokio::time::Instant::from_std(latest);
+                match tokio::time::timeout_at(latest, limiter.acquire()).await {
+                    Ok(permit) => permit,
+                    Err(_) => {
+                        return Err(last.unwrap_or_else(|| Error::timeout(started.elapsed())));
+                    }
+                }
+            }
+            _ => limiter.acquire().await,
+        };
+        let (started, deadline) = *clock.get_or_insert_with(|| {
+            let now = Instant::now();
+            (now, now.checked_add(deadline))
+        });
+        let left =
+            |now: Instant| deadline.map_or(Duration::MAX, |d| d.saturating_duration_since(now));
         let span = tracing::info_span!(
             "flux.attempt",
             attempt = number,
@@ -255,6 +291,13 @@ where
         let outcome = tokio::time::timeout(budget, attempt())
             .instrument(span)
             .await;
+        permit.finish(match &outcome {
+            Ok(Ok(_)) => Outcome::Success,
+            Ok(Err(failure)) if failure.class == Class::Status(429) => {
+                Outcome::RateLimited(failure.retry_after)
+            }
+            _ => Outcome::Other,
+        });
         let failure = match outcome {
             Ok(Ok(value)) => return Ok(value),
             Ok(Err(failure)) => {
@@ -270,7 +313,18 @@ where
                 retry_after: None,
             },
         };
-        let Some(wait) = policy.wait_before(number, &failure) else {
+        // A 429 the limiter absorbs is not a retry: the limiter slows down, the hint is waited
+        // for, and the request goes again while the deadline allows.
+        let absorbed = failure.class == Class::Status(429)
+            && limiter.absorbs_429()
+            && policy.retries_status(429);
+        let wait = if absorbed {
+            policy.wait_for_hint(failure.retry_after)
+        } else {
+            retries += 1;
+            policy.wait_before(retries, &failure)
+        };
+        let Some(wait) = wait else {
             tracing::debug!(attempt = number, error = %failure.error, "not retried");
             return Err(failure.error);
         };
@@ -293,6 +347,7 @@ where
             error = %failure.error,
             "retrying"
         );
+        last = Some(failure.error);
         tokio::time::sleep(wait).await;
     }
 }

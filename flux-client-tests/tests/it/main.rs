@@ -7,6 +7,7 @@ mod layer_common;
 mod layer_env;
 mod layer_errors;
 mod layer_images;
+mod layer_limits;
 mod layer_mock;
 mod layer_recovery;
 mod layer_tracing;

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use flux_client::mock::{Fault, Listener, MockServer};
-use flux_client::{FluxClient, RetryPolicy};
+use flux_client::{FluxClient, Limits, RetryPolicy};
 
 use crate::layer_common::files_in;
 use crate::suite_support::*;
@@ -14,7 +14,8 @@ const TASKS: usize = 300;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hundreds_of_generations_and_downloads_through_one_client() {
     let server = MockServer::start().await.unwrap();
-    let client = client(&server);
+    // Without the limiter (layer_limits tests it): all 300 at once, not paced at 10/s.
+    let client = builder(&server).limits(Limits::none()).build().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..TASKS {
@@ -77,7 +78,9 @@ async fn concurrent_rate_limits_are_retried_once_each() {
         });
     }
     // Generous retries: which request meets which queued 429 is up to the scheduler.
+    // Without the limiter, whose pace these 429s would lower: each is an ordinary retry here.
     let client = builder(&server)
+        .limits(Limits::none())
         .retry_policy(
             RetryPolicy::default()
                 .max_retries(LIMITED as u32)

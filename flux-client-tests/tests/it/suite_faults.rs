@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use flux_client::mock::{Fault, MockServer};
-use flux_client::{Error, FluxClient};
+use flux_client::{Error, FluxClient, Limits};
 
 use crate::layer_common::fast_retry;
 use crate::suite_support::*;
@@ -75,10 +75,15 @@ async fn a_delay_beyond_the_timeout_is_a_timeout_retried_only_when_opted_in() {
     assert_eq!(attempts(&server), 2);
 }
 
+/// A client without the limiter: a 429 is then an ordinary retry, counted by the policy.
+fn unlimited(server: &MockServer) -> FluxClient {
+    builder(server).limits(Limits::none()).build().unwrap()
+}
+
 #[tokio::test]
 async fn a_429_without_retry_after_is_retried_then_rate_limited() {
     let server = always(status(429, None)).await;
-    let err = fails(&client(&server), &server).await;
+    let err = fails(&unlimited(&server), &server).await;
     assert!(
         matches!(&err, Error::RateLimited { retry_after: None, message, request_id: None, .. }
             if message == RATE_LIMITED),
@@ -112,7 +117,11 @@ async fn a_429s_retry_after_is_waited_for_and_reported() {
     );
 
     let server = always(status(429, Some(1))).await;
-    let client = builder(&server).max_retries(1).build().unwrap();
+    let client = builder(&server)
+        .max_retries(1)
+        .limits(Limits::none())
+        .build()
+        .unwrap();
     let err = fails(&client, &server).await;
     assert!(
         matches!(&err, Error::RateLimited { retry_after: Some(d), message, .. }
@@ -337,7 +346,7 @@ async fn an_error_in_a_200_is_the_error_it_names() {
 
     // A 429 or a 503 reported inside a 200 is retried like the status itself.
     let server = always(Fault::ErrorIn200 { code: 429 }).await;
-    let err = fails(&client(&server), &server).await;
+    let err = fails(&unlimited(&server), &server).await;
     assert!(
         matches!(&err, Error::RateLimited { retry_after: None, message, .. } if message == RATE_LIMITED),
         "{err:?}"

@@ -93,6 +93,17 @@ fn documented_response(status: u16) -> Response<Body> {
     error_response(status, message, type_, None)
 }
 
+/// The documented error body for `status`, with `Retry-After` when given.
+fn status_response(status: u16, retry_after: Option<u64>) -> Response<Body> {
+    let mut response = documented_response(status);
+    if let Some(secs) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    response
+}
+
 fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -129,6 +140,17 @@ pub(crate) async fn handle(
             ));
         }
     };
+    // An account lets the request in (holding its place until the answer) or refuses it now.
+    let _slot = match faults.iter().find_map(|fault| match fault {
+        Fault::Account(account) => Some(shared.accounts.get(account)),
+        _ => None,
+    }) {
+        Some(account) => match account.admit() {
+            Some(slot) => Some(slot),
+            None => return Ok(status_response(429, account.retry_after())),
+        },
+        None => None,
+    };
     for fault in &faults {
         if let Fault::Delay(wait) = fault {
             tokio::time::sleep(*wait).await;
@@ -136,7 +158,7 @@ pub(crate) async fn handle(
     }
     let response_fault = faults
         .iter()
-        .find(|fault| !fault.is_delay() && !fault.is_image_fault());
+        .find(|fault| !fault.is_delay() && !fault.is_image_fault() && !fault.is_account());
     if let Some(fault) = response_fault {
         return answer_with_fault(shared, fault);
     }
@@ -277,15 +299,7 @@ fn answer_with_fault(shared: &Shared, fault: &Fault) -> Answer {
         Fault::Status {
             status,
             retry_after,
-        } => {
-            let mut response = documented_response(*status);
-            if let Some(secs) = retry_after {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(*secs));
-            }
-            response
-        }
+        } => status_response(*status, *retry_after),
         Fault::ErrorIn200 { code } => {
             let (message, type_) = documented_error(*code);
             json_response(200, &error_body(*code, message, type_, None))
@@ -323,7 +337,8 @@ fn answer_with_fault(shared: &Shared, fault: &Fault) -> Answer {
         | Fault::ImageTooLarge { .. }
         | Fault::ImageRedirect
         | Fault::ImageDelay(_)
-        | Fault::ImageStatus { .. } => unreachable!("not a response fault: {fault}"),
+        | Fault::ImageStatus { .. }
+        | Fault::Account(_) => unreachable!("not a response fault: {fault}"),
     };
     Ok(response)
 }

@@ -4,6 +4,8 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
+use super::account::Account;
+
 /// A misbehaviour the mock server injects into one answer to `POST /v1/images/generations`.
 ///
 /// Faults are chosen per request, first match wins:
@@ -12,7 +14,9 @@ use std::time::Duration;
 /// 2. otherwise the next fault of the server's queue ([`MockServer::push_fault`](super::MockServer::push_fault));
 /// 3. otherwise the server's default faults ([`MockServerBuilder::fault`](super::MockServerBuilder::fault)).
 ///
-/// [`Delay`](Fault::Delay) and [`ImageDelay`](Fault::ImageDelay) combine with the others; of the
+/// [`Account`](Fault::Account) decides first whether a request is let in (or answered 429);
+/// [`Delay`](Fault::Delay) and [`ImageDelay`](Fault::ImageDelay) combine with the others (a
+/// delay with an account is the generation's latency, spent holding the account's place); of the
 /// remaining *response* faults the first one decides the answer, whatever the request holds
 /// (they stand for a proxy or a failing server); *image* faults shape the image URLs of an
 /// otherwise successful answer.
@@ -81,6 +85,13 @@ pub enum Fault {
     /// A successful answer whose image URLs wait this long before answering. Text:
     /// `image-delay;ms=N`.
     ImageDelay(Duration),
+    /// The server plays an account with these limits: beyond either it answers 429 with the
+    /// documented error body (and `Retry-After` when set) at once; otherwise the request goes
+    /// on, holding its place while a [`Delay`](Fault::Delay) (the generation's latency) runs.
+    /// Requests naming the same limits share one account. Text:
+    /// `account;concurrent=N;rate=R/s[;burst=B][;retry-after=S]` (rate per `s`, `min` or `h`;
+    /// either limit may be left out), e.g. `account;concurrent=30;rate=600/min, delay;ms=500`.
+    Account(Account),
     /// A successful answer whose image URLs answer `status` (the documented error body aside,
     /// a plain text one) the first `times` times each is fetched, then the image: a flaky image
     /// host. Text: `image-status;code=503` (once) or `image-status;code=503;times=2`.
@@ -105,6 +116,11 @@ impl Fault {
     /// Whether this fault only adds a wait (and so combines with the others).
     pub(crate) fn is_delay(&self) -> bool {
         matches!(self, Fault::Delay(_) | Fault::ImageDelay(_))
+    }
+
+    /// Whether this fault admits requests rather than shaping an answer.
+    pub(crate) fn is_account(&self) -> bool {
+        matches!(self, Fault::Account(_))
     }
 
     /// Whether this fault shapes the image URLs rather than the API's answer.
@@ -154,6 +170,22 @@ impl fmt::Display for Fault {
             }
             Fault::ImageRedirect => f.write_str("image-redirect"),
             Fault::ImageDelay(d) => write!(f, "image-delay;ms={}", d.as_millis()),
+            Fault::Account(account) => {
+                f.write_str("account")?;
+                if let Some(n) = account.concurrent {
+                    write!(f, ";concurrent={n}")?;
+                }
+                if let Some(rate) = account.rate {
+                    write!(f, ";rate={rate}")?;
+                }
+                if let Some(burst) = account.burst {
+                    write!(f, ";burst={burst}")?;
+                }
+                if let Some(secs) = account.retry_after {
+                    write!(f, ";retry-after={secs}")?;
+                }
+                Ok(())
+            }
             Fault::ImageStatus { status, times } => {
                 write!(f, "image-status;code={status};times={times}")
             }
@@ -256,6 +288,34 @@ impl FromStr for Fault {
             }
             "image-redirect" => Fault::ImageRedirect,
             "image-delay" => Fault::ImageDelay(millis(number("ms", true)?)),
+            "account" => {
+                let mut account = Account::new();
+                account.concurrent = number("concurrent", false)?
+                    .map(|n| {
+                        u32::try_from(n).ok().filter(|n| *n > 0).ok_or_else(|| {
+                            error(format!("`concurrent` must be 1 or more, not {n}"))
+                        })
+                    })
+                    .transpose()?;
+                account.burst = number("burst", false)?
+                    .map(|n| {
+                        u32::try_from(n)
+                            .ok()
+                            .filter(|n| *n > 0)
+                            .ok_or_else(|| error(format!("`burst` must be 1 or more, not {n}")))
+                    })
+                    .transpose()?;
+                account.retry_after = number("retry-after", false)?;
+                account.rate = match take("rate") {
+                    None => None,
+                    Some(None) => return Err(error("parameter `rate` needs a value".into())),
+                    Some(Some(text)) => Some(text.parse().map_err(|e| error(format!("{e}")))?),
+                };
+                if account.concurrent.is_none() && account.rate.is_none() {
+                    return Err(error("`account` needs `concurrent` or `rate`".into()));
+                }
+                Fault::Account(account)
+            }
             "image-status" => Fault::ImageStatus {
                 status: status_code(number("code", true)?)?,
                 times: u32::try_from(number("times", false)?.unwrap_or(1))
@@ -305,6 +365,14 @@ mod tests {
             },
             Fault::ImageRedirect,
             Fault::ImageDelay(Duration::from_millis(5)),
+            Fault::Account(
+                Account::new()
+                    .concurrent(30)
+                    .rate(crate::Rate::per_minute(600))
+                    .burst(3)
+                    .retry_after(1),
+            ),
+            Fault::Account(Account::new().rate(crate::Rate::per_second(5))),
             Fault::ImageStatus {
                 status: 503,
                 times: 2,
@@ -324,6 +392,10 @@ mod tests {
             ("status;code=200", "must be an error status"),
             ("empty-data;x=1", "unknown parameter `x`"),
             ("delay;ms", "needs a value"),
+            ("account", "needs `concurrent` or `rate`"),
+            ("account;concurrent=0", "must be 1 or more"),
+            ("account;rate=5/week", "the unit must be s, min or h"),
+            ("account;rate=10/s;ms=3", "unknown parameter `ms`"),
         ] {
             let err = text.parse::<Fault>().unwrap_err().to_string();
             assert!(err.contains(reason), "{text}: {err}");

@@ -56,6 +56,7 @@
 //! # }
 //! ```
 
+mod account;
 mod api;
 mod body;
 mod faults;
@@ -80,9 +81,11 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use account::{Account, AccountStats};
 pub use faults::{Fault, FaultParseError};
 pub use recording::{Listener, RecordedRequest};
 
+use account::Accounts;
 use image_host::ImageStore;
 use listener::{Abort, Answer, Connections};
 use recording::Recorder;
@@ -202,6 +205,7 @@ impl MockServerBuilder {
             image_base_url: format!("{scheme}://{images}"),
             redirect_base_url: format!("{scheme}://{redirect}"),
             seeds: AtomicU64::new(0),
+            accounts: Accounts::default(),
         });
         let connections = Arc::new(Connections::default());
         let (stop, stopped) = watch::channel(false);
@@ -337,6 +341,12 @@ impl MockServer {
         self.shared.queue().push_back(fault);
     }
 
+    /// What the accounts played by [`Fault::Account`] admitted and refused so far, summed over
+    /// all of them.
+    pub fn account_stats(&self) -> AccountStats {
+        self.shared.accounts.stats()
+    }
+
     /// The number of queued faults not yet used.
     pub fn queued_faults(&self) -> usize {
         self.shared.queue().len()
@@ -399,6 +409,7 @@ pub(crate) struct Shared {
     image_base_url: String,
     redirect_base_url: String,
     seeds: AtomicU64,
+    accounts: Accounts,
 }
 
 impl Shared {

@@ -2,6 +2,7 @@
 #![cfg(feature = "cli")]
 
 mod batch;
+mod batch_limits;
 mod document;
 mod exit_status;
 mod faults;

@@ -15,7 +15,7 @@ use crate::request_options::RequestOptions;
 Examples:
   flux generate --mock \"a red fox in fresh snow, golden hour\" --out out
   ONEROUTER_API_KEY=sk-... flux generate \"a lighthouse at dusk\" --size 9:16 --seed 42
-  flux batch prompts.jsonl --out out --concurrency 4
+  flux batch prompts.jsonl --out out
 
 ", "\
 Exit status:
@@ -67,11 +67,17 @@ Exit status:
 Example:
   printf '%s\\n' '{\"prompt\": \"a red fox\", \"size\": \"9:16\", \"seed\": 1}' \\
                  '{\"prompt\": \"a lighthouse at dusk\", \"n\": 2}' > prompts.jsonl
-  flux batch prompts.jsonl --out out --concurrency 4
+  flux batch prompts.jsonl --out out
 
 Each non-blank line is a JSON object with the request body's fields, named as in the API
 document: prompt (required) and any field `flux generate --help` lists (as JSON values: numbers
 and booleans unquoted, enum values as strings). An unknown key is an error naming it.
+
+Lines run at the API's limits for an account by default (30 generations in flight, 600
+requests per minute, evenly paced; --concurrency and --rate change them), slowing down by
+themselves when the API answers 429, which never fails a line while its deadline allows.
+Progress (lines done and failed, images per minute, time left) is shown on a terminal, else
+every minute; the summary gives the achieved rate.
 
 Images are saved as DIR/line-<N>-<n>.<ext> and their paths printed as lines finish.
 DIR/manifest.jsonl gets one record per finished line, written and synced as it finishes:
@@ -155,10 +161,20 @@ pub struct BatchArgs {
     #[arg(short = 'o', long = "out", value_name = "DIR")]
     pub out: PathBuf,
 
-    /// How many lines run at the same time (the API allows 30 concurrent tasks).
-    #[arg(short = 'j', long, value_name = "N", default_value_t = 4,
-          value_parser = clap::value_parser!(u32).range(1..=30))]
+    /// At most N generations in flight (the API allows an account 30 concurrent tasks); lines
+    /// downloading their images do not count. Lowered by itself when the API answers 429.
+    #[arg(short = 'j', long, value_name = "N", default_value_t = flux_client::Limits::API_MAX_CONCURRENT,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub concurrency: u32,
+
+    /// At most this many generation requests started, evenly paced: N/s, N/min or N/h (the API
+    /// allows an account 600/min). Lowered by itself when the API answers 429.
+    #[arg(long, value_name = "RATE", default_value = "600/min", value_parser = parse_rate)]
+    pub rate: flux_client::Rate,
+
+    /// Record and print the image URLs instead of downloading them.
+    #[arg(long)]
+    pub no_download: bool,
 
     #[command(flatten)]
     pub extras: crate::extras::Extras,
@@ -229,6 +245,11 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
         return Err(format!("must be between 0 and 86400 seconds, not {text}"));
     }
     Ok(Duration::from_secs_f64(seconds))
+}
+
+fn parse_rate(text: &str) -> Result<flux_client::Rate, String> {
+    text.parse()
+        .map_err(|e: flux_client::RateParseError| e.to_string())
 }
 
 fn parse_fault(text: &str) -> Result<Fault, String> {

@@ -4,15 +4,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use flux_client::{Error, FluxClient, Images};
+use flux_client::{Error, FluxClient, Images, Limits};
 use futures_util::StreamExt;
-use indicatif::ProgressBar;
 
 use crate::args::BatchArgs;
+use crate::batch_progress::BatchProgress;
 use crate::connect::Connection;
 use crate::exit::{Failure, Status, describe, is_invalid_input};
 use crate::manifest::{ErrorRecord, History, ImageRecord, Input, Manifest, Plan, RecordStatus};
 use crate::progress::{Progress, note};
+use crate::writer::ManifestWriter;
 
 /// One line to work on.
 struct Job {
@@ -32,14 +33,18 @@ enum Outcome {
 
 struct Context {
     client: FluxClient,
-    manifest: Manifest,
+    writer: ManifestWriter,
     dir: PathBuf,
-    bar: ProgressBar,
+    progress: BatchProgress,
     stop: Arc<AtomicBool>,
     /// `DIR/index.html`, when it could be written.
     gallery: Option<crate::gallery::Gallery>,
     /// Embed each request in its images (not with --no-metadata).
     metadata: bool,
+    no_download: bool,
+    /// Generations the batch lets start at once (the client's limiter paces them further):
+    /// lines beyond wait here, where a stopped batch can still leave them unsent.
+    starts: tokio::sync::Semaphore,
 }
 
 impl Context {
@@ -49,7 +54,7 @@ impl Context {
         if let Some(gallery) = &self.gallery
             && let Err(message) = gallery.record(record)
         {
-            note(&self.bar, &message);
+            self.progress.note(&message);
         }
     }
 
@@ -94,12 +99,18 @@ pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
         )));
     }
     crate::resume::remove_own_parts(&args.out);
-    let connection = Connection::open(&args.connection).await?;
+    // The client keeps to the account's limits; lines beyond them wait for the limiter, and a
+    // line downloading its images no longer holds a generation's place.
+    let limits = Limits::default()
+        .max_concurrent(args.concurrency)
+        .rate(args.rate);
+    let connection = Connection::open_with_limits(&args.connection, limits).await?;
+    let line_concurrency = (args.concurrency as usize).saturating_mul(2).max(4);
 
-    let progress = Progress::new(false);
-    let bar = progress.bar(lines.len() as u64, "lines");
+    let progress = BatchProgress::new(Progress::new(false), lines.len() as u64);
+    let bar = progress.bar().clone();
     let (jobs, done_earlier, failed_earlier) = plan(&lines, &history, &bar);
-    bar.inc((done_earlier + failed_earlier) as u64);
+    progress.skipped((done_earlier + failed_earlier) as u64);
     let gallery = crate::gallery::Gallery::open(
         &args.out,
         &lines,
@@ -111,12 +122,14 @@ pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
     let stop = Arc::new(AtomicBool::new(false));
     let context = Arc::new(Context {
         client: connection.client.clone(),
-        manifest,
+        writer: ManifestWriter::start(manifest)?,
         dir: args.out.clone(),
-        bar: bar.clone(),
+        progress,
         stop: stop.clone(),
         gallery,
         metadata: !args.extras.no_metadata,
+        no_download: args.no_download,
+        starts: tokio::sync::Semaphore::new(args.concurrency as usize),
     });
     let (abandon_tx, abandon_rx) = tokio::sync::oneshot::channel::<()>();
     let watcher = {
@@ -139,7 +152,7 @@ pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
 
     let work = futures_util::stream::iter(jobs)
         .map(|job| run_line(context.clone(), job))
-        .buffer_unordered(args.concurrency as usize)
+        .buffer_unordered(line_concurrency)
         .collect::<Vec<Outcome>>();
     let outcomes = tokio::select! {
         outcomes = work => outcomes,
@@ -167,15 +180,16 @@ pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
     if let Some(failure) = fatal {
         return Err(failure);
     }
-    let manifest_path = context.manifest.path().display().to_string();
+    let manifest_path = context.writer.path().display().to_string();
     crate::output::eprint_line(&format!(
-        "flux: {done} done, {done_earlier} done earlier, {} failed{}; manifest: {manifest_path}",
+        "flux: {done} done, {done_earlier} done earlier, {} failed{}; {}; manifest: {manifest_path}",
         failed + failed_earlier,
         if not_started > 0 {
             format!(", {not_started} not started")
         } else {
             String::new()
         },
+        context.progress.achieved(),
     ));
     Ok(if stop.load(Ordering::SeqCst) {
         Status::Interrupted
@@ -187,7 +201,11 @@ pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
 }
 
 /// Splits the lines into jobs and those a re-run skips.
-fn plan(lines: &[(usize, &str)], history: &History, bar: &ProgressBar) -> (Vec<Job>, usize, usize) {
+fn plan(
+    lines: &[(usize, &str)],
+    history: &History,
+    bar: &indicatif::ProgressBar,
+) -> (Vec<Job>, usize, usize) {
     let (mut jobs, mut done, mut failed) = (Vec::new(), 0, 0);
     for &(line, text) in lines {
         let input = Input::parse(text);
@@ -222,20 +240,29 @@ async fn run_line(context: Arc<Context>, job: Job) -> Outcome {
     if context.stop.load(Ordering::SeqCst) {
         return Outcome::NotStarted;
     }
-    let outcome = match attempt(&context, &job).await {
+    match attempt(&context, &job).await {
         Ok((created, images)) => {
             let mut record = job.input.record(job.line, RecordStatus::Done);
             record.created = Some(created);
-            let paths: String = images
+            // The saved paths, or with --no-download the URLs.
+            let shown: String = images
                 .iter()
-                .filter_map(|i| i.path.as_ref())
-                .map(|path| format!("{}\n", path.display()))
+                .filter_map(|i| {
+                    i.path
+                        .as_ref()
+                        .map(|path| path.display().to_string())
+                        .or_else(|| i.url.clone())
+                })
+                .map(|shown| format!("{shown}\n"))
                 .collect();
+            let count = images.len();
             record.images = Some(images);
             // The paths are printed only once the `done` record is durable.
-            let recorded = context.manifest.append(&record);
-            match recorded.and_then(|()| context.bar.suspend(|| crate::output::print(&paths))) {
+            let recorded = context.writer.append(&record).await;
+            let bar = context.progress.bar();
+            match recorded.and_then(|()| bar.suspend(|| crate::output::print(&shown))) {
                 Ok(()) => {
+                    context.progress.line_done(count);
                     context.show(&record);
                     Outcome::Done
                 }
@@ -243,6 +270,7 @@ async fn run_line(context: Arc<Context>, job: Job) -> Outcome {
             }
         }
         Err(LineError::Fatal(failure)) => fatal(&context, failure),
+        Err(LineError::NotStarted) => Outcome::NotStarted,
         Err(LineError::Line {
             message,
             http_status,
@@ -250,14 +278,20 @@ async fn run_line(context: Arc<Context>, job: Job) -> Outcome {
             account,
         }) => {
             let message = crate::output::clean(&message);
-            note(&context.bar, &format!("line {}: {message}", job.line));
+            context
+                .progress
+                .note(&format!("line {}: {message}", job.line));
             let mut record = job.input.record(job.line, RecordStatus::Failed);
             record.error = Some(ErrorRecord {
                 message: message.clone(),
                 http_status,
                 retry,
             });
-            match context.manifest.append(&record) {
+            let recorded = context.writer.append(&record).await;
+            if recorded.is_ok() {
+                context.progress.line_failed();
+            }
+            match recorded {
                 // A refused key or used-up credits fail every other line the same way: stop
                 // at once instead of sending them one by one.
                 Ok(()) if account => {
@@ -278,9 +312,7 @@ async fn run_line(context: Arc<Context>, job: Job) -> Outcome {
                 Err(failure) => fatal(&context, failure),
             }
         }
-    };
-    context.bar.inc(1);
-    outcome
+    }
 }
 
 fn fatal(context: &Context, failure: Failure) -> Outcome {
@@ -297,6 +329,8 @@ enum LineError {
         account: bool,
     },
     Fatal(Failure),
+    /// The batch stopped while the line waited for its turn to generate.
+    NotStarted,
 }
 
 impl LineError {
@@ -359,7 +393,7 @@ async fn attempt(context: &Context, job: &Job) -> Result<(i64, Vec<ImageRecord>)
                         return Ok((images.created(), image_records(&images, &paths)));
                     }
                     note(
-                        &context.bar,
+                        context.progress.bar(),
                         &format!(
                             "line {}: the images generated earlier cannot be downloaded any more ({}); generating again",
                             job.line,
@@ -373,7 +407,7 @@ async fn attempt(context: &Context, job: &Job) -> Result<(i64, Vec<ImageRecord>)
                 Err(error) => return Err(error.into()),
             },
             Err(error) => note(
-                &context.bar,
+                context.progress.bar(),
                 &format!(
                     "line {}: its journal entry is unusable ({}); generating again",
                     job.line,
@@ -383,14 +417,28 @@ async fn attempt(context: &Context, job: &Job) -> Result<(i64, Vec<ImageRecord>)
         }
     }
 
-    let images = context.tag(request.send().await?, &body);
+    let turn = context.starts.acquire().await.ok();
+    if context.stop.load(Ordering::SeqCst) {
+        return Err(LineError::NotStarted);
+    }
+    let sent = request.send().await;
+    // A refused key or used-up credits stop the batch before the next line takes the turn.
+    if sent.as_ref().is_err_and(Error::is_account_error) {
+        context.stop.store(true, Ordering::SeqCst);
+    }
+    drop(turn);
+    let images = context.tag(sent?, &body);
+    // --no-download: the URLs are the result (base64 images, already here, are still saved).
+    if context.no_download && images.iter().all(|image| image.b64_json().is_none()) {
+        return Ok((images.created(), image_records(&images, &[])));
+    }
     // Keep the URLs before downloading, so that a line interrupted now is not paid for again.
     // Base64 images are in the response itself and are written at once; they are not journaled.
     if images.iter().all(|image| image.b64_json().is_none()) {
         let mut record = job.input.record(job.line, RecordStatus::Generated);
         record.created = Some(images.created());
         record.images = Some(image_records(&images, &[]));
-        if let Err(failure) = context.manifest.append(&record) {
+        if let Err(failure) = context.writer.append(&record).await {
             return Err(LineError::Fatal(
                 save_unjournaled(context, job, &images, failure).await,
             ));

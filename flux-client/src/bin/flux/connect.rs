@@ -1,7 +1,7 @@
 //! Builds the client from the connection options, starting the in-process mock for --mock.
 
 use flux_client::mock::MockServer;
-use flux_client::{FluxClient, RetryPolicy};
+use flux_client::{FluxClient, Limits, RetryPolicy};
 
 use crate::args::ConnectionArgs;
 use crate::exit::Failure;
@@ -16,7 +16,12 @@ pub struct Connection {
 impl Connection {
     /// Builds the client; no request is sent. A missing key or a bad setting is invalid input.
     pub async fn open(args: &ConnectionArgs) -> Result<Self, Failure> {
-        let mut builder = FluxClient::builder();
+        Self::open_with_limits(args, Limits::default()).await
+    }
+
+    /// [`open`](Self::open), with the client keeping to `limits`.
+    pub async fn open_with_limits(args: &ConnectionArgs, limits: Limits) -> Result<Self, Failure> {
+        let mut builder = FluxClient::builder().limits(limits);
         let mut mock = None;
         if args.mock {
             let mut server = MockServer::builder();

@@ -3,6 +3,7 @@
 
 mod args;
 mod batch;
+mod batch_progress;
 mod connect;
 mod dry_run;
 mod exit;
@@ -20,6 +21,7 @@ mod repro;
 mod request_options;
 mod resume;
 mod seed;
+mod writer;
 
 use std::process::ExitCode;
 

@@ -236,17 +236,11 @@ impl Manifest {
         &self.path
     }
 
-    /// Appends one record and syncs it to disk.
-    pub fn append(&self, record: &Record) -> Result<(), Failure> {
-        let mut line = serde_json::to_vec(record)
-            .map_err(|e| Failure::failed(format!("cannot encode a manifest record: {e}")))?;
-        line.push(b'\n');
-        tokio::task::block_in_place(|| {
-            let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
-            file.write_all(&line)?;
-            file.sync_data()
-        })
-        .map_err(|e| Failure::failed(format!("cannot write {}: {e}", self.path.display())))
+    /// Appends whole records (each ending in a newline) and syncs them to disk.
+    pub fn append_synced(&self, lines: &[u8]) -> std::io::Result<()> {
+        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        file.write_all(lines)?;
+        file.sync_data()
     }
 }
 

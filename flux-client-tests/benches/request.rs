@@ -163,9 +163,15 @@ fn main() {
         support::fake_png(64),
     );
     let runtime = support::client_runtime();
+    // The limiter stays in the path (its semaphore and pacer run for every request), with
+    // limits far above what loopback reaches, so that it measures cost, not policy.
+    let limits = flux_client::Limits::default()
+        .max_concurrent(1_000)
+        .rate(flux_client::Rate::per_second(1_000_000));
     let layer = FluxClient::builder()
         .api_key(API_KEY)
         .base_url(server.base_url())
+        .limits(limits)
         .build()
         .expect("layer client");
     // The same body the layer sends, serialized once, outside the timed loop.

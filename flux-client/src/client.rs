@@ -174,7 +174,8 @@ impl FluxClient {
                 crate::response::classify(result)
             }
         };
-        let (response, request_id) = tracing::Instrument::instrument(
+        let (response, request_id) = retry::in_span(
+            span,
             retry::run(
                 &inner.limiter,
                 &inner.config.retry,
@@ -182,7 +183,6 @@ impl FluxClient {
                 inner.config.deadline,
                 attempt,
             ),
-            span,
         )
         .await?;
         Images::from_response(response, request_id, body_n, inner.downloader.clone())

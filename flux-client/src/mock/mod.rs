@@ -59,6 +59,7 @@
 mod account;
 mod api;
 mod body;
+mod catalog;
 mod faults;
 mod image_host;
 mod images;
@@ -82,6 +83,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use account::{Account, AccountStats};
+pub use catalog::{FAULT_CATALOG, FaultEntry, fault_help};
 pub use faults::{Fault, FaultParseError};
 pub use recording::{Listener, RecordedRequest};
 

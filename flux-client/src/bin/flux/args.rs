@@ -105,15 +105,17 @@ Exit status:
     Batch(BatchArgs),
 
     /// Run the mock API server in the foreground (Ctrl-C stops it).
-    #[command(after_help = "\
-Example:
+    #[command(after_help = format!("\
+Example, to try the real-key commands for free:
   flux mock --port 4010
   # in another terminal:
   ONEROUTER_BASE_URL=http://127.0.0.1:4010 ONEROUTER_API_KEY=sk-mock flux generate \"a red fox\"
 
 The mock validates requests against the API's schema and answers with small PNGs of the
-requested aspect ratio. --fault makes it misbehave (see the README's fault table), e.g.
---fault 'delay;ms=2000' or --fault 'status;code=503'.")]
+requested aspect ratio. --fault makes it misbehave, e.g. --fault 'delay;ms=2000' or
+--fault 'status;code=503'.
+
+{}", flux_client::mock::fault_help()))]
     Mock(MockArgs),
 
     /// Print the request embedded in images saved by flux (exit 2 when a file has none).
@@ -193,7 +195,8 @@ pub struct MockArgs {
     #[arg(long, value_name = "KEY", default_value = flux_client::mock::MockServer::DEFAULT_API_KEY)]
     pub api_key: String,
 
-    /// A fault applied to every request (repeatable), e.g. 'delay;ms=2000', 'status;code=503'.
+    /// A fault applied to every request (repeatable), e.g. 'delay;ms=2000', 'status;code=503';
+    /// the list is below.
     #[arg(long, value_name = "FAULT", value_parser = parse_fault)]
     pub fault: Vec<Fault>,
 
@@ -212,12 +215,14 @@ pub struct ConnectionArgs {
     pub mock: bool,
 
     /// With --mock: a fault the mock applies to every request (repeatable), e.g.
-    /// 'delay;ms=500', 'status;code=503'.
-    #[arg(long, value_name = "FAULT", value_parser = parse_fault, requires = "mock")]
+    /// 'delay;ms=500', 'status;code=503'; `--help` lists them all.
+    #[arg(long, value_name = "FAULT", value_parser = parse_fault, requires = "mock",
+          long_help = format!("With --mock: a fault the mock applies to every request (repeatable).\n\n{}",
+                              flux_client::mock::fault_help()))]
     pub mock_fault: Vec<Fault>,
 
     /// The API's base URL [default: the API document's server].
-    #[arg(long, env = flux_client::BASE_URL_ENV, value_name = "URL",
+    #[arg(long, env = flux_client::BASE_URL_ENV, hide_env_values = true, value_name = "URL",
           help = format!("The API's base URL [default: {}]", flux_client::DEFAULT_BASE_URL))]
     pub base_url: Option<String>,
 

@@ -44,9 +44,13 @@ Examples:
   flux generate --mock \"a red fox in fresh snow, golden hour\" --out out
   flux generate \"a lighthouse at dusk\" --size 9:16 --seed 42 -n 2 --safety-tolerance 2
   flux generate \"a lighthouse at dusk\" --no-download --json
+  flux generate --from out/flux-1700000000-1.png --size 1:1
+  flux generate \"a lighthouse at dusk\" --dry-run
 
 Images are saved as DIR/flux-<created>-<n>.<png|jpg|webp> (the extension of their real format);
-an existing file is never overwritten. The saved paths are printed, one per line.
+an existing file is never overwritten. The saved paths are printed, one per line. Each image
+carries the request that made it (see `flux inspect`), and every request carries a seed: --seed,
+or one flux picks and prints on stderr (\"seed\" in --json), so the image can be made again.
 
 ", "\
 Exit status:
@@ -79,7 +83,11 @@ themselves when the API answers 429, which never fails a line while its deadline
 Progress (lines done and failed, images per minute, time left) is shown on a terminal, else
 every minute; the summary gives the achieved rate.
 
-Images are saved as DIR/line-<N>-<n>.<ext> and their paths printed as lines finish.
+Images are saved as DIR/line-<N>-<n>.<ext> and their paths printed as lines finish; each
+carries its request, and a line without a seed is sent with one derived from the line.
+DIR/index.html (index-2.html, ... past 200 lines) shows every line's images, prompt, seed, size
+and errors; it is rewritten as lines finish. --dry-run prints each line's request and curl
+command as JSON, one per line, and sends nothing.
 DIR/manifest.jsonl gets one record per finished line, written and synced as it finishes:
 {\"line\": N, \"status\": \"done\", \"request\": {...}, \"images\": [{\"url\", \"path\", \"revised_prompt\"}]}
 or {\"line\": N, \"status\": \"failed\", \"request\": {...}, \"error\": {\"message\", \"http_status\", \"retry\"}}.

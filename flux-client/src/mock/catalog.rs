@@ -9,7 +9,7 @@
 /// for entry in FAULT_CATALOG {
 ///     assert!(entry.example.parse::<Fault>().is_ok(), "{}", entry.example);
 /// }
-/// assert!(flux_client::mock::fault_help().contains("image-status;code=503"));
+/// assert!(flux_client::mock::fault_help().contains("image-status;code=C[;times=N]"));
 /// ```
 pub const FAULT_CATALOG: &[FaultEntry] = &[
     entry("delay;ms=N", "delay;ms=2000", "wait N ms, then answer"),

@@ -9,7 +9,7 @@
 //! of the answer. Layer vs typed isolates the layer's own machinery (validation, hooks, retry
 //! and timeout wrappers, tracing spans) from the cost of JSON on each side.
 //!
-//! `cargo bench -p flux-client-tests --bench request [-- --rounds N --requests N]`
+//! `cargo bench -p flux-client-tests --bench request [-- --rounds N --requests N --no-limiter]`
 
 mod support;
 
@@ -165,9 +165,14 @@ fn main() {
     let runtime = support::client_runtime();
     // The limiter stays in the path (its semaphore and pacer run for every request), with
     // limits far above what loopback reaches, so that it measures cost, not policy.
-    let limits = flux_client::Limits::default()
-        .max_concurrent(1_000)
-        .rate(flux_client::Rate::per_second(1_000_000));
+    // `--no-limiter` takes it out, to see what it costs.
+    let limits = if std::env::args().any(|a| a == "--no-limiter") {
+        flux_client::Limits::none()
+    } else {
+        flux_client::Limits::default()
+            .max_concurrent(1_000)
+            .rate(flux_client::Rate::per_second(1_000_000))
+    };
     let layer = FluxClient::builder()
         .api_key(API_KEY)
         .base_url(server.base_url())

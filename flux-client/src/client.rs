@@ -174,8 +174,7 @@ impl FluxClient {
                 crate::response::classify(result)
             }
         };
-        let (response, request_id) = retry::in_span(
-            span,
+        let (response, request_id) = tracing::Instrument::instrument(
             retry::run(
                 &inner.limiter,
                 &inner.config.retry,
@@ -183,6 +182,7 @@ impl FluxClient {
                 inner.config.deadline,
                 attempt,
             ),
+            span,
         )
         .await?;
         Images::from_response(response, request_id, body_n, inner.downloader.clone())

@@ -27,6 +27,8 @@ const GOAL_RSS_KIB: u64 = 16 * 1024;
 /// The server, the layer's image and a raw client, in one process.
 struct Setup {
     image: Image,
+    /// The same image, saved with its request embedded (`Images::with_metadata`).
+    tagged: Image,
     url: String,
     raw: reqwest::Client,
     size: usize,
@@ -44,24 +46,26 @@ fn setup(runtime: &tokio::runtime::Runtime, mib: usize) -> Setup {
         .max_download_bytes(2 * size as u64)
         .build()
         .expect("layer client");
-    let images = runtime
-        .block_on(layer.generate("a red fox").send())
-        .expect("generate");
+    let request = layer.generate("a red fox");
+    let body = request.body().expect("a valid request");
+    let images = runtime.block_on(request.send()).expect("generate");
     let image = images.first().clone();
+    let tagged = images.with_metadata(&body).first().clone();
     let url = image.url().expect("an image URL").to_owned();
     let raw = flux_client::reqwest::Client::builder()
         .build()
         .expect("raw client");
     Setup {
         image,
+        tagged,
         url,
         raw,
         size,
     }
 }
 
-async fn layer_save(setup: &Setup, path: &Path) {
-    let saved = setup.image.save_to(path).await.expect("layer save");
+async fn layer_save(image: &Image, path: &Path) {
+    let saved = image.save_to(path).await.expect("layer save");
     assert_eq!(saved, path);
 }
 
@@ -82,6 +86,8 @@ async fn raw_save(setup: &Setup, path: &Path) {
 enum Variant {
     Layer,
     Raw,
+    /// The layer, embedding the request (streamed: inserted after the PNG's IHDR).
+    Metadata,
 }
 
 /// One save; returns its wall time and the process's CPU time spent on it.
@@ -95,17 +101,22 @@ fn run(
     let started = Instant::now();
     runtime.block_on(async {
         match variant {
-            Variant::Layer => layer_save(setup, path).await,
+            Variant::Layer => layer_save(&setup.image, path).await,
             Variant::Raw => raw_save(setup, path).await,
+            Variant::Metadata => layer_save(&setup.tagged, path).await,
         }
     });
     let elapsed = started.elapsed();
     let cpu = support::cpu_ns() - cpu;
     let written = std::fs::metadata(path).expect("saved file").len();
-    assert_eq!(
-        written, setup.size as u64,
-        "{variant:?} wrote the whole image"
-    );
+    if variant == Variant::Metadata {
+        assert!(written > setup.size as u64, "the image and its metadata");
+    } else {
+        assert_eq!(
+            written, setup.size as u64,
+            "{variant:?} wrote the whole image"
+        );
+    }
     std::fs::remove_file(path).expect("remove");
     (elapsed, cpu)
 }
@@ -153,10 +164,10 @@ fn main() {
     let mib = support::arg("--mib", 64);
     if let Some(variant) = value("--rss-child") {
         let dir = PathBuf::from(value("--dir").expect("--dir"));
-        let variant = if variant == "layer" {
-            Variant::Layer
-        } else {
-            Variant::Raw
+        let variant = match variant.as_str() {
+            "layer" => Variant::Layer,
+            "metadata" => Variant::Metadata,
+            _ => Variant::Raw,
         };
         rss_child(variant, mib, &dir);
         return;
@@ -192,7 +203,7 @@ fn main() {
             let path = dir.path().join(format!("round-{round}.png"));
             match variant {
                 Variant::Layer => l = run(&runtime, &setup, variant, &path),
-                Variant::Raw => r = run(&runtime, &setup, variant, &path),
+                Variant::Raw | Variant::Metadata => r = run(&runtime, &setup, variant, &path),
             }
         }
         layer += l.0;
@@ -231,6 +242,7 @@ fn main() {
 
     let layer_kib = child_growth("layer", mib, dir.path());
     let raw_kib = child_growth("raw", mib, dir.path());
+    let metadata_kib = child_growth("metadata", mib, dir.path());
     let rss_verdict = if layer_kib < GOAL_RSS_KIB {
         "met".to_owned()
     } else {
@@ -249,8 +261,9 @@ fn main() {
         support::verdict(ratio, GOAL_RATIO)
     );
     println!(
-        "RESULT download peak RSS growth: layer {:.1} MiB, raw {:.1} MiB ({rss_verdict})",
+        "RESULT download peak RSS growth: layer {:.1} MiB, raw {:.1} MiB ({rss_verdict}); layer with metadata embedded {:.1} MiB",
         layer_kib as f64 / 1024.0,
-        raw_kib as f64 / 1024.0
+        raw_kib as f64 / 1024.0,
+        metadata_kib as f64 / 1024.0
     );
 }

@@ -177,6 +177,14 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+
+    /// Parameters could not be embedded in an image or read from one (see
+    /// [`ImageMetadata`](crate::ImageMetadata)).
+    #[error("image metadata: {reason}")]
+    Metadata {
+        /// What went wrong.
+        reason: String,
+    },
 }
 
 /// A boxed cause kept as an error's [`source`](std::error::Error::source).

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 
 use crate::error::{Error, Result};
+use crate::metadata::ImageMetadata;
 use crate::save::{Downloader, Saved};
 use crate::types::{CreateImageResponse, ImageData};
 
@@ -72,6 +73,56 @@ impl Images {
     /// The server's request id (`x-request-id`), when it sent one.
     pub fn request_id(&self) -> Option<&str> {
         self.request_id.as_deref()
+    }
+
+    /// Embeds the request's parameters in every image saved from these (opt-in; off by
+    /// default): `body` is the request that was sent ([`GenerateRequest::body`]), recorded with
+    /// [`created`](Self::created), [`request_id`](Self::request_id) and this crate's version as
+    /// [`ImageMetadata`] (never the API key). The pixels are not re-encoded.
+    ///
+    /// Downloads still stream to disk: a PNG's chunks go in after its `IHDR`, a JPEG's comment
+    /// after its `APPn` segments, as the bytes pass (only a WebP file, which the API does not
+    /// send, is held whole, within the download cap), all before the one atomic rename. A paid
+    /// image is never dropped for its metadata: one whose container cannot be edited (damaged,
+    /// unusual) is saved as received, with a warning logged (`tracing`).
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use flux_client::{FluxClient, ImageMetadata};
+    ///
+    /// let server = flux_client::mock::MockServer::start().await?;
+    /// let client = FluxClient::builder()
+    ///     .base_url(server.base_url())
+    ///     .api_key(server.api_key())
+    ///     .build()?;
+    /// let request = client.generate("a lighthouse at dusk").seed(42);
+    /// let body = request.body()?;
+    /// let images = request.send().await?.with_metadata(&body);
+    ///
+    /// let dir = std::env::temp_dir().join(format!("flux-metadata-{}", std::process::id()));
+    /// let path = images.first().save_in(&dir).await?;
+    /// let metadata = ImageMetadata::read_file(&path)?.expect("embedded");
+    /// assert_eq!(metadata.prompt(), Some("a lighthouse at dusk"));
+    /// assert_eq!(metadata.seed(), Some(42));
+    /// std::fs::remove_dir_all(&dir)?;
+    /// # Ok(()) }
+    /// # #[cfg(not(feature = "mock"))]
+    /// # fn main() {}
+    /// ```
+    ///
+    /// [`GenerateRequest::body`]: crate::GenerateRequest::body
+    pub fn with_metadata(mut self, body: &crate::types::CreateImageBody) -> Self {
+        let metadata = std::sync::Arc::new(ImageMetadata::from_body(
+            body,
+            self.created,
+            self.request_id.clone(),
+        ));
+        for image in &mut self.images {
+            image.metadata = Some(metadata.clone());
+        }
+        self
     }
 
     /// How many images there are.
@@ -205,6 +256,8 @@ pub struct Image {
     b64_json: Option<String>,
     revised_prompt: Option<String>,
     downloader: Downloader,
+    /// Embedded on save when set ([`Images::with_metadata`]).
+    metadata: Option<std::sync::Arc<ImageMetadata>>,
 }
 
 fn non_empty(value: Option<String>) -> Option<String> {
@@ -220,6 +273,7 @@ impl Image {
             b64_json: non_empty(data.b64_json),
             revised_prompt: non_empty(data.revised_prompt),
             downloader,
+            metadata: None,
         };
         if image.url.is_none() && image.b64_json.is_none() {
             return Err(Error::decode(
@@ -301,6 +355,11 @@ impl Image {
         Ok(self.save_target(target).await?.path)
     }
 
+    /// The parameters embedded when this image is saved, if any ([`Images::with_metadata`]).
+    pub fn metadata(&self) -> Option<&ImageMetadata> {
+        self.metadata.as_deref()
+    }
+
     fn new_in(&self, dir: &Path) -> crate::save::Target {
         crate::save::Target::NewIn {
             dir: dir.to_path_buf(),
@@ -329,12 +388,16 @@ impl Image {
     }
 
     async fn save_target(&self, target: crate::save::Target) -> Result<Saved> {
+        let metadata = self.metadata.as_deref();
         match (&self.b64_json, &self.url) {
             (Some(data), _) => {
-                let bytes = decode_b64(data)?;
+                let mut bytes = decode_b64(data)?;
+                if let Some(metadata) = metadata {
+                    bytes = crate::metadata::embed_or_keep(metadata, bytes);
+                }
                 crate::save::write_bytes(&target, bytes).await
             }
-            (None, Some(url)) => self.downloader.save(url, &target).await,
+            (None, Some(url)) => self.downloader.save(url, &target, metadata).await,
             (None, None) => unreachable!("checked when the image was built"),
         }
     }

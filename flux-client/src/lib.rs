@@ -10,6 +10,8 @@
 //! - [`GenerateRequest`] — a typed setter for every field, checked before anything is sent;
 //! - [`Images`] / [`Image`] — the results, with [`Image::bytes`], [`Image::save_in`] and
 //!   [`Image::save_to`] (streamed to a temporary file, then renamed; extension from the bytes);
+//! - [`ImageMetadata`] — the request embedded in saved images, opt-in with
+//!   [`Images::with_metadata`] (no pixel re-encoding), read back with [`ImageMetadata::read_file`];
 //! - [`Error`] — one error type for all of it. Nothing ever prints the API key, and image
 //!   downloads never carry it.
 //!
@@ -68,6 +70,7 @@ mod images;
 mod lenient;
 mod limiter;
 mod limits;
+mod metadata;
 mod request;
 mod response;
 mod retry;
@@ -82,6 +85,7 @@ pub use error::{BoxError, ConnectionFailure, Error, Result};
 pub use generated::{REPAIRED_DOCUMENT, types};
 pub use images::{Image, ImageFormat, Images};
 pub use limits::{Limits, Rate, RateParseError};
+pub use metadata::{ImageMetadata, METADATA_KEYWORD, PARAMETERS_KEYWORD};
 pub use request::GenerateRequest;
 /// The `reqwest` this crate is built with, for [`FluxClientBuilder::http_client`].
 pub use reqwest;

@@ -28,11 +28,18 @@ pub const IMAGE_PATH: &str = "/image.png";
 /// The 8-byte PNG signature: enough for the layer's format sniffing.
 pub const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 
-/// A "PNG" of `len` bytes: the signature, then a non-zero pattern. Every page is written here,
-/// so the buffer is resident before any measurement (untouched zero pages would not be).
+/// The `IHDR` chunk after the signature (a 2048x2048 RGB image), so that metadata can be
+/// inserted after it as it streams (`Images::with_metadata`); its CRC is not checked there.
+const PNG_IHDR: &[u8] = b"\0\0\0\x0dIHDR\0\0\x08\0\0\0\x08\0\x08\x02\0\0\0\0\0\0\0";
+
+/// A "PNG" of `len` bytes: the signature and an `IHDR` chunk, then a non-zero pattern. Every
+/// page is written here, so the buffer is resident before any measurement (untouched zero pages
+/// would not be).
 pub fn fake_png(len: usize) -> Vec<u8> {
     let mut image: Vec<u8> = (0..len).map(|i| (i % 251) as u8 | 1).collect();
     image[..PNG_SIGNATURE.len()].copy_from_slice(PNG_SIGNATURE);
+    let end = PNG_SIGNATURE.len() + PNG_IHDR.len();
+    image[PNG_SIGNATURE.len()..end].copy_from_slice(PNG_IHDR);
     image
 }
 

@@ -15,6 +15,7 @@ use tracing::Instrument;
 use super::{DownloadPolicy, Part, Saved, Target};
 use crate::error::{Error, Result, TIMED_OUT, transient_status};
 use crate::images::ImageFormat;
+use crate::metadata::{ImageMetadata, Inserter};
 use crate::response::{connection_failure, describe};
 
 /// Fetches images. The client it holds carries no `Authorization` header (see `http.rs`), and
@@ -79,19 +80,43 @@ impl Downloader {
         .await
     }
 
-    /// Streams the image to `target` without holding it in memory.
-    pub(crate) async fn save(&self, url: &str, target: &Target) -> Result<Saved> {
+    /// Streams the image to `target` without holding it in memory, embedding `metadata` on the
+    /// way when given (see [`Inserter`]).
+    pub(crate) async fn save(
+        &self,
+        url: &str,
+        target: &Target,
+        metadata: Option<&ImageMetadata>,
+    ) -> Result<Saved> {
         let url = match Source::parse(url)? {
-            Source::Data(bytes) => return super::write_bytes(target, bytes).await,
+            Source::Data(bytes) => {
+                let bytes = match metadata {
+                    Some(metadata) => crate::metadata::embed_or_keep(metadata, bytes),
+                    None => bytes,
+                };
+                return super::write_bytes(target, bytes).await;
+            }
             Source::Http(url) => url,
         };
         self.with_retries(&url, |response, host| async move {
             let mut part = Part::open(target).await?;
             let mut stream = response.bytes_stream();
+            let mut inserter = metadata.map(Inserter::new);
+            let mut received = 0;
             while let Some(chunk) = stream.next().await {
                 let chunk = chunk.map_err(|e| broke(&host, e))?;
-                self.check_size(&host, part.written + chunk.len() as u64)?;
-                part.write(&chunk).await?;
+                received += chunk.len() as u64;
+                self.check_size(&host, received)?;
+                match &mut inserter {
+                    Some(inserter) => part.write(&inserter.push(&chunk)).await?,
+                    None => part.write(&chunk).await?,
+                }
+            }
+            if let Some(inserter) = &mut inserter {
+                part.write(&inserter.finish()).await?;
+                if let Some(reason) = inserter.skipped() {
+                    tracing::warn!(%reason, "the image is saved without its metadata");
+                }
             }
             let format = ImageFormat::sniff(&part.head).ok_or_else(|| {
                 Error::download(&host, None, "the body is not a PNG, JPEG or WebP image")

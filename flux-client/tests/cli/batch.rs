@@ -111,7 +111,7 @@ fn each_line_is_generated_and_bad_lines_are_reported_without_stopping_the_others
         "line-000007-1.png",
         "manifest.jsonl",
     ];
-    assert_eq!(files_in(&out), expected_files);
+    assert_eq!(batch_files_in(&out), expected_files);
     let done_paths: BTreeSet<String> = first
         .iter()
         .filter(|r| r["status"] == "done")
@@ -137,7 +137,7 @@ fn each_line_is_generated_and_bad_lines_are_reported_without_stopping_the_others
     assert_eq!(mock.generations().len(), 4);
     assert_eq!(lines_with(&records(&out), "done"), [1, 3, 4, 7]);
     expected_files.insert(3, "line-000004-1.png");
-    assert_eq!(files_in(&out), expected_files);
+    assert_eq!(batch_files_in(&out), expected_files);
 }
 
 #[test]
@@ -291,7 +291,7 @@ fn a_killed_batch_resumes_without_paying_twice_for_finished_or_generated_lines()
         .collect();
     expected.push("manifest.jsonl".to_owned());
     expected.sort();
-    assert_eq!(files_in(&out), expected);
+    assert_eq!(batch_files_in(&out), expected);
 }
 
 #[test]
@@ -378,7 +378,7 @@ fn ctrl_c_finishes_the_lines_in_flight_then_a_rerun_completes_the_rest() {
         counts.values().all(|&n| n == 1),
         "nothing paid twice: {counts:?}"
     );
-    assert!(files_in(&out).iter().all(|f| !f.ends_with(".part")));
+    assert!(batch_files_in(&out).iter().all(|f| !f.ends_with(".part")));
 }
 
 /// Sends SIGINT, as Ctrl-C does.
@@ -423,7 +423,7 @@ fn a_journaled_line_is_downloaded_not_generated_again() {
     );
     assert_eq!(lines_with(&records(&out), "done"), [1]);
     assert_eq!(
-        files_in(&out),
+        batch_files_in(&out),
         ["line-000001-1.png", "line-000001-2.png", "manifest.jsonl"]
     );
 }
@@ -446,7 +446,10 @@ fn a_journaled_line_whose_urls_are_gone_is_generated_again() {
         stderr(&output)
     );
     assert_eq!(mock.generations().len(), 1);
-    assert_eq!(files_in(&out), ["line-000001-1.png", "manifest.jsonl"]);
+    assert_eq!(
+        batch_files_in(&out),
+        ["line-000001-1.png", "manifest.jsonl"]
+    );
 }
 
 #[test]
@@ -499,7 +502,7 @@ fn a_finished_line_that_changed_is_refused_before_anything_is_sent() {
     ];
     let input = write_input(dir.path(), &lines);
     assert_status(&batch(&mock, &input, &out, &[]), 0);
-    let files = files_in(&out);
+    let files = batch_files_in(&out);
     let images: Vec<Vec<u8>> = files
         .iter()
         .filter(|name| name.starts_with("line-"))
@@ -521,7 +524,7 @@ fn a_finished_line_that_changed_is_refused_before_anything_is_sent() {
         "{err}"
     );
     assert_eq!(mock.generations().len(), 2, "nothing sent");
-    assert_eq!(files_in(&out), files, "no image added or removed");
+    assert_eq!(batch_files_in(&out), files, "no image added or removed");
     let after: Vec<Vec<u8>> = files
         .iter()
         .filter(|name| name.starts_with("line-"))
@@ -586,7 +589,7 @@ fn image_names_do_not_depend_on_the_input_length() {
         })
         .collect();
     recorded.push("manifest.jsonl".to_owned());
-    let files = files_in(&out);
+    let files = batch_files_in(&out);
     let mut sorted = recorded.clone();
     sorted.sort();
     assert_eq!(files, sorted, "no stray image from the killed run");

@@ -67,7 +67,7 @@ fn every_option_reaches_the_request_body_and_the_images_are_saved() {
 }
 
 #[test]
-fn a_prompt_alone_sends_only_model_and_prompt() {
+fn a_prompt_alone_sends_model_prompt_and_the_seed_flux_picked() {
     let mock = Mock::start();
     let out = tempfile::tempdir().unwrap();
     let output = run(mock
@@ -75,9 +75,11 @@ fn a_prompt_alone_sends_only_model_and_prompt() {
         .arg("-o")
         .arg(out.path()));
     assert_status(&output, 0);
+    let seed = mock.generations()[0]["seed"].as_i64().expect("a seed");
+    assert!(stderr(&output).contains(&format!("flux: seed {seed} (picked by flux)")));
     assert_eq!(
         mock.generations(),
-        [json!({"model": flux_client::DEFAULT_MODEL, "prompt": "a lighthouse"})]
+        [json!({"model": flux_client::DEFAULT_MODEL, "prompt": "a lighthouse", "seed": seed})]
     );
     assert_eq!(files_in(out.path()).len(), 1);
 }
@@ -119,6 +121,7 @@ fn json_prints_one_object_and_nothing_else() {
         assert_eq!(image["revised_prompt"], Value::Null);
         assert_eq!(image.as_object().unwrap().len(), 3);
     }
+    assert_eq!(value["seed"], mock.generations()[0]["seed"]);
     assert_eq!(stderr(&output), "", "quiet with --json");
 }
 

@@ -116,6 +116,14 @@ pub fn png_size(path: &Path) -> (u32, u32) {
     (word(16), word(20))
 }
 
+/// The names of the files in a batch's `dir`, sorted, less the gallery pages (`index.html`,
+/// `index-N.html`; the gallery has its own tests).
+pub fn batch_files_in(dir: &Path) -> Vec<String> {
+    let mut names = files_in(dir);
+    names.retain(|name| !(name.starts_with("index") && name.ends_with(".html")));
+    names
+}
+
 /// The names of the files in `dir`, sorted.
 pub fn files_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)

@@ -44,9 +44,13 @@ Examples:
   flux generate --mock \"a red fox in fresh snow, golden hour\" --out out
   flux generate \"a lighthouse at dusk\" --size 9:16 --seed 42 -n 2 --safety-tolerance 2
   flux generate \"a lighthouse at dusk\" --no-download --json
+  flux generate --from out/flux-1700000000-1.png --size 1:1
+  flux generate \"a lighthouse at dusk\" --dry-run
 
 Images are saved as DIR/flux-<created>-<n>.<png|jpg|webp> (the extension of their real format);
-an existing file is never overwritten. The saved paths are printed, one per line.
+an existing file is never overwritten. The saved paths are printed, one per line. Each image
+carries the request that made it (see `flux inspect`), and every request carries a seed: --seed,
+or one flux picks and prints on stderr (\"seed\" in --json), so the image can be made again.
 
 ", "\
 Exit status:
@@ -55,6 +59,11 @@ Exit status:
   2    invalid command line or input (unknown size, tolerance, strength outside 0..1, empty
        prompt, no API key without --mock, ...): nothing was sent
   130  interrupted by Ctrl-C"))]
+    // `flux generate --from IMAGE` takes the image's prompt, so PROMPT is optional with it.
+    #[command(mut_arg("prompt", |arg| arg
+        .required(false)
+        .required_unless_present("from")
+        .help("What the image should show (with --from: replaces the image's prompt)")))]
     Generate(GenerateArgs),
 
     /// Run one generation per line of a JSONL file, resumably.
@@ -74,7 +83,11 @@ themselves when the API answers 429, which never fails a line while its deadline
 Progress (lines done and failed, images per minute, time left) is shown on a terminal, else
 every minute; the summary gives the achieved rate.
 
-Images are saved as DIR/line-<N>-<n>.<ext> and their paths printed as lines finish.
+Images are saved as DIR/line-<N>-<n>.<ext> and their paths printed as lines finish; each
+carries its request, and a line without a seed is sent with one derived from the line.
+DIR/index.html (index-2.html, ... past 200 lines) shows every line's images, prompt, seed, size
+and errors; it is rewritten as lines finish. --dry-run prints each line's request and curl
+command as JSON, one per line, and sends nothing.
 DIR/manifest.jsonl gets one record per finished line, written and synced as it finishes:
 {\"line\": N, \"status\": \"done\", \"request\": {...}, \"images\": [{\"url\", \"path\", \"revised_prompt\"}]}
 or {\"line\": N, \"status\": \"failed\", \"request\": {...}, \"error\": {\"message\", \"http_status\", \"retry\"}}.
@@ -112,6 +125,14 @@ requested aspect ratio. --fault makes it misbehave, e.g. --fault 'delay;ms=2000'
 
 {}", flux_client::mock::fault_help()))]
     Mock(MockArgs),
+
+    /// Print the request embedded in images saved by flux (exit 2 when a file has none).
+    #[command(after_help = "\
+Example:
+  flux inspect out/flux-1700000000-1.png
+  flux inspect --json out/*.png
+  flux generate --from out/flux-1700000000-1.png --size 1:1   # the same request, square")]
+    Inspect(crate::inspect::InspectArgs),
 }
 
 #[derive(Debug, Args)]
@@ -132,6 +153,9 @@ pub struct GenerateArgs {
     /// "revised_prompt"}]}, and nothing else; no progress display.
     #[arg(long)]
     pub json: bool,
+
+    #[command(flatten)]
+    pub extras: crate::extras::GenerateExtras,
 
     #[command(flatten)]
     pub connection: ConnectionArgs,
@@ -161,6 +185,9 @@ pub struct BatchArgs {
     /// Record and print the image URLs instead of downloading them.
     #[arg(long)]
     pub no_download: bool,
+
+    #[command(flatten)]
+    pub extras: crate::extras::Extras,
 
     #[command(flatten)]
     pub connection: ConnectionArgs,

@@ -37,16 +37,43 @@ struct Context {
     dir: PathBuf,
     progress: BatchProgress,
     stop: Arc<AtomicBool>,
+    /// `DIR/index.html`, when it could be written.
+    gallery: Option<crate::gallery::Gallery>,
+    /// Embed each request in its images (not with --no-metadata).
+    metadata: bool,
     no_download: bool,
     /// Generations the batch lets start at once (the client's limiter paces them further):
     /// lines beyond wait here, where a stopped batch can still leave them unsent.
     starts: tokio::sync::Semaphore,
 }
 
+impl Context {
+    /// Shows a finished line in the gallery; a gallery that cannot be written is reported, and
+    /// the batch goes on (the manifest, not the page, is the record).
+    fn show(&self, record: &crate::manifest::Record) {
+        if let Some(gallery) = &self.gallery
+            && let Err(message) = gallery.record(record)
+        {
+            self.progress.note(&message);
+        }
+    }
+
+    fn tag(&self, images: Images, body: &flux_client::types::CreateImageBody) -> Images {
+        if self.metadata {
+            images.with_metadata(body)
+        } else {
+            images
+        }
+    }
+}
+
 pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
     let text = tokio::fs::read_to_string(&args.file)
         .await
         .map_err(|e| Failure::invalid(format!("cannot read {}: {e}", args.file.display())))?;
+    if args.extras.dry_run {
+        return crate::dry_run::batch(&text, &args.connection);
+    }
     tokio::fs::create_dir_all(&args.out)
         .await
         .map_err(|e| Failure::failed(format!("cannot create {}: {e}", args.out.display())))?;
@@ -84,6 +111,13 @@ pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
     let bar = progress.bar().clone();
     let (jobs, done_earlier, failed_earlier) = plan(&lines, &history, &bar);
     progress.skipped((done_earlier + failed_earlier) as u64);
+    let gallery = crate::gallery::Gallery::open(
+        &args.out,
+        &lines,
+        &crate::gallery::previous_records(manifest.path()),
+    )
+    .map_err(|message| note(&bar, &message))
+    .ok();
 
     let stop = Arc::new(AtomicBool::new(false));
     let context = Arc::new(Context {
@@ -92,6 +126,8 @@ pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
         dir: args.out.clone(),
         progress,
         stop: stop.clone(),
+        gallery,
+        metadata: !args.extras.no_metadata,
         no_download: args.no_download,
         starts: tokio::sync::Semaphore::new(args.concurrency as usize),
     });
@@ -227,6 +263,7 @@ async fn run_line(context: Arc<Context>, job: Job) -> Outcome {
             match recorded.and_then(|()| bar.suspend(|| crate::output::print(&shown))) {
                 Ok(()) => {
                     context.progress.line_done(count);
+                    context.show(&record);
                     Outcome::Done
                 }
                 Err(failure) => fatal(&context, failure),
@@ -257,15 +294,21 @@ async fn run_line(context: Arc<Context>, job: Job) -> Outcome {
             match recorded {
                 // A refused key or used-up credits fail every other line the same way: stop
                 // at once instead of sending them one by one.
-                Ok(()) if account => fatal(
-                    &context,
-                    Failure::failed(format!(
-                        "line {}: {message}; the batch stopped (the account, not the line, is \
-                         at fault); fix it and run the same command again",
-                        job.line
-                    )),
-                ),
-                Ok(()) => Outcome::Failed,
+                Ok(()) if account => {
+                    context.show(&record);
+                    fatal(
+                        &context,
+                        Failure::failed(format!(
+                            "line {}: {message}; the batch stopped (the account, not the line, \
+                             is at fault); fix it and run the same command again",
+                            job.line
+                        )),
+                    )
+                }
+                Ok(()) => {
+                    context.show(&record);
+                    Outcome::Failed
+                }
                 Err(failure) => fatal(&context, failure),
             }
         }
@@ -331,14 +374,16 @@ async fn attempt(context: &Context, job: &Job) -> Result<(i64, Vec<ImageRecord>)
             )));
         }
     };
+    // A seed for every line, from the line itself, so every image can be made again.
+    let value = &crate::repro::with_line_seed(value.clone(), job.line);
     // The line deserializes into the generated body (`generate_json`): every field the document
     // declares, an unknown key refused by name.
     let request = context.client.generate_json(value);
-    request.body()?;
+    let body = request.body()?;
 
     if let Some(journal) = &job.journal {
         match crate::resume::from_journal(&context.client, journal) {
-            Ok(images) => match save(context, job, &images).await {
+            Ok(images) => match save(context, job, &context.tag(images.clone(), &body)).await {
                 Ok(saved) => return Ok(saved),
                 Err(error) if crate::resume::expired(&error) => {
                     // Paid for once already: look for the files before paying again.
@@ -382,7 +427,7 @@ async fn attempt(context: &Context, job: &Job) -> Result<(i64, Vec<ImageRecord>)
         context.stop.store(true, Ordering::SeqCst);
     }
     drop(turn);
-    let images = sent?;
+    let images = context.tag(sent?, &body);
     // --no-download: the URLs are the result (base64 images, already here, are still saved).
     if context.no_download && images.iter().all(|image| image.b64_json().is_none()) {
         return Ok((images.created(), image_records(&images, &[])));

@@ -15,6 +15,7 @@ use crate::progress::Progress;
 #[derive(Serialize)]
 struct Output {
     created: i64,
+    seed: Option<i64>,
     images: Vec<OutputImage>,
 }
 
@@ -26,15 +27,22 @@ struct OutputImage {
 }
 
 pub async fn run(args: GenerateArgs) -> Result<Status, Failure> {
-    if args.no_download && args.fields.get("output_format") == Some(&"b64_json".into()) {
+    let resolved = crate::repro::resolve(&args)?;
+    if args.no_download && resolved.json.get("output_format") == Some(&"b64_json".into()) {
         return Err(Failure::invalid(
             "--no-download prints image URLs, but --output-format b64_json returns none",
         ));
     }
+    if args.extras.common.dry_run {
+        let client = crate::dry_run::client(&args.connection)?;
+        let body = crate::dry_run::body(&client, &resolved.json).map_err(Failure::invalid)?;
+        crate::dry_run::print(&client, &body, None, args.json)?;
+        return Ok(Status::Ok);
+    }
     let connection = Connection::open(&args.connection).await?;
-    let request = args.fields.request(&connection.client);
+    let request = connection.client.generate_json(&resolved.json);
     // Checked here so that invalid input exits before anything is sent.
-    request.body()?;
+    let body = request.body()?;
     if !args.no_download {
         check_out(&args.out)?;
     }
@@ -56,6 +64,11 @@ pub async fn run(args: GenerateArgs) -> Result<Status, Failure> {
             images.unrequested()
         ));
     }
+    let images = if args.extras.common.no_metadata {
+        images
+    } else {
+        images.with_metadata(&body)
+    };
 
     let bar = progress.spinner("saving");
     // All or nothing: on failure the library removes the images this call saved.
@@ -71,7 +84,7 @@ pub async fn run(args: GenerateArgs) -> Result<Status, Failure> {
 
     // The images count as delivered only once their paths are: output that cannot be written
     // removes the files this command saved, so a failed command leaves no image.
-    let text = render(&args, &images, &paths)?;
+    let text = render(&args, &images, &paths, resolved.seed)?;
     if let Err(failure) = print(&text) {
         for path in paths.iter().flatten() {
             let _ = std::fs::remove_file(path);
@@ -86,6 +99,18 @@ pub async fn run(args: GenerateArgs) -> Result<Status, Failure> {
                 clean(revised)
             ));
         }
+    }
+    if !args.json
+        && let Some(seed) = resolved.seed
+    {
+        // After the results, so that a failure stays one line on stderr; with --json the seed
+        // is in the object.
+        let picked = if resolved.picked {
+            " (picked by flux)"
+        } else {
+            ""
+        };
+        crate::output::eprint_line(&format!("flux: seed {seed}{picked}"));
     }
     Ok(Status::Ok)
 }
@@ -167,10 +192,12 @@ fn render(
     args: &GenerateArgs,
     images: &Images,
     paths: &[Option<PathBuf>],
+    seed: Option<i64>,
 ) -> Result<String, Failure> {
     if args.json {
         let output = Output {
             created: images.created(),
+            seed,
             images: images
                 .iter()
                 .zip(paths)

@@ -5,16 +5,22 @@ mod args;
 mod batch;
 mod batch_progress;
 mod connect;
+mod dry_run;
 mod exit;
+mod extras;
+mod gallery;
 mod generate;
+mod inspect;
 mod lock;
 mod logging;
 mod manifest;
 mod mock;
 mod output;
 mod progress;
+mod repro;
 mod request_options;
 mod resume;
+mod seed;
 mod writer;
 
 use std::process::ExitCode;
@@ -44,6 +50,7 @@ fn main() -> ExitCode {
             Command::Generate(args) => generate::run(args).await,
             Command::Batch(args) => batch::run(args).await,
             Command::Mock(args) => mock::run(args).await,
+            Command::Inspect(args) => inspect::run(args),
         }
     });
     match result {

@@ -12,7 +12,6 @@
 use clap::builder::{PossibleValuesParser, TypedValueParser, ValueParser};
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use flux_client::fields::{REQUEST_FIELDS, RequestField, WireType};
-use flux_client::{FluxClient, GenerateRequest};
 use serde_json::{Map, Value};
 
 /// Fields the command line does not offer as options: the prompt is the positional argument.
@@ -26,19 +25,16 @@ pub struct RequestOptions {
 }
 
 impl RequestOptions {
-    /// The request body's fields as one JSON object (the form of a batch line).
+    /// The request body's fields as one JSON object (the form of a batch line). `flux generate`
+    /// adds them over `--from`'s request and picks a seed (`repro.rs`).
     pub fn to_json(&self) -> Value {
         let mut object = self.fields.clone();
         object.insert("prompt".into(), Value::String(self.prompt.clone()));
         Value::Object(object)
     }
 
-    /// The request these options describe (checked when built or sent).
-    pub fn request(&self, client: &FluxClient) -> GenerateRequest {
-        client.generate_json(&self.to_json())
-    }
-
     /// A field's value as given, if it was.
+    #[cfg(test)]
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.fields.get(name)
     }

@@ -59,6 +59,7 @@
 #![deny(missing_docs)]
 
 mod answer;
+mod builder;
 mod client;
 mod config;
 mod error;
@@ -76,7 +77,8 @@ mod response;
 mod retry;
 mod save;
 
-pub use client::{FluxClient, FluxClientBuilder};
+pub use builder::FluxClientBuilder;
+pub use client::FluxClient;
 pub use config::{
     API_KEY_ENV, ApiKey, AuthScheme, BASE_URL_ENV, Config, DEFAULT_BASE_URL,
     DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MODEL,

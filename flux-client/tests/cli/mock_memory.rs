@@ -46,9 +46,11 @@ fn the_mock_s_memory_stays_flat_over_100_000_generations() {
         assert!(reader.read_line(&mut line).unwrap() > 0);
         api = line.strip_prefix("API:").map(|v| v.trim().to_owned());
     }
+    // Without the account limiter: at its default 600/min, 100,000 generations would take hours.
     let client = flux_client::FluxClient::builder()
         .api_key("sk-memory-test")
         .base_url(api.unwrap())
+        .limits(flux_client::Limits::none())
         .build()
         .unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread()

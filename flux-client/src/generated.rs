@@ -8,8 +8,8 @@
 //! progenitor client, both done by those hooks: a `200` whose body is OneRouter's
 //! `{"error": {...}}` arrives as [`Error::ErrorResponse`] with the status the body's `code`
 //! names, and an error answer whose body is not the API's error JSON gets one written from its
-//! status (marked with the `x-flux-client-synthesized: 1` header). Its requests carry neither
-//! the `api-version` nor the `accept` header progenitor writes (the API uses neither).
+//! status (marked with the `x-flux-client-synthesized: 1` header). Its requests do not carry
+//! the `api-version` header progenitor writes (the API does not use it).
 //!
 //! ```
 //! # #[cfg(feature = "mock")]

@@ -8,7 +8,7 @@ use std::fmt;
 use std::time::Instant;
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderName, HeaderValue};
+use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
 
 use crate::answer::{self, TooLarge};
 use crate::config::{ApiKey, AuthScheme, DEFAULT_MAX_RESPONSE_BYTES};
@@ -65,10 +65,9 @@ impl fmt::Debug for Session {
     }
 }
 
-/// progenitor's generated requests carry `api-version: <info.version>` and
-/// `accept: application/json`; the API needs neither (it answers JSON whatever is asked), so the
-/// hook drops them and every request carries only what the API uses (README "Use it in your
-/// program").
+/// progenitor's generated requests carry `api-version: <info.version>`, which the API does not
+/// use, so the hook drops it. progenitor's `accept: application/json` stays: without it reqwest
+/// would send its own `accept: */*` (README "Use it in your program").
 static API_VERSION: HeaderName = HeaderName::from_static("api-version");
 
 impl ClientHooks<Session> for Client {
@@ -79,7 +78,6 @@ impl ClientHooks<Session> for Client {
     ) -> std::result::Result<(), progenitor_client::Error<E>> {
         let headers = request.headers_mut();
         headers.remove(&API_VERSION);
-        headers.remove(ACCEPT);
         if let Some(auth) = &self.inner().auth {
             headers.insert(AUTHORIZATION, auth.clone());
         }

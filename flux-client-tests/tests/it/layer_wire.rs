@@ -237,6 +237,7 @@ async fn the_generated_client_is_ready_with_the_key_and_sends_no_api_version() {
     let request = &server.requests()[0];
     assert_eq!(request.header("authorization"), Some(KEY));
     assert_eq!(request.header("api-version"), None);
+    assert_eq!(request.header("accept"), Some("application/json"));
     assert!(
         request
             .header("user-agent")

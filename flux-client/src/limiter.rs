@@ -152,7 +152,7 @@ impl Limiter {
         };
         let slot = match &shared.slots {
             None => {
-                shared.wait_for_pace().await;
+                shared.wait_for_pace(&mut None).await;
                 None
             }
             Some(slots) => loop {
@@ -160,13 +160,9 @@ impl Limiter {
                 let Ok(slot) = slots.clone().acquire_owned().await else {
                     break None;
                 };
-                // A lowered concurrent limit takes back places held by waiters too.
-                let Some(slot) = shared.keep(slot) else {
-                    continue;
-                };
-                shared.wait_for_pace().await;
-                if let Some(slot) = shared.keep(slot) {
-                    break Some(slot);
+                let mut slot = Some(slot);
+                if shared.wait_for_pace(&mut slot).await {
+                    break slot;
                 }
             },
         };
@@ -195,23 +191,23 @@ impl Shared {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The slot, or `None` when a lowered concurrent limit takes it out of circulation.
-    fn keep(&self, slot: OwnedSemaphorePermit) -> Option<OwnedSemaphorePermit> {
-        let mut state = self.state();
-        if state.deficit > 0 {
-            state.deficit -= 1;
-            slot.forget();
-            return None;
-        }
-        Some(slot)
-    }
-
-    async fn wait_for_pace(&self) {
+    /// Waits for the pace (and any `Retry-After` pause) for a request holding `slot`. Returns
+    /// `false`, without using up the pace, when a lowered concurrent limit takes the slot out of
+    /// circulation meanwhile: waiters give back their places before the pace lets them go, so
+    /// that a lowered limit does not spend the pace on requests it then holds back.
+    async fn wait_for_pace(&self, slot: &mut Option<OwnedSemaphorePermit>) -> bool {
         let mut pacer = self.pacer.lock().await;
         loop {
             let now = Instant::now();
             let (paused_until, pace, version) = {
                 let mut state = self.state();
+                if state.deficit > 0
+                    && let Some(slot) = slot.take()
+                {
+                    state.deficit -= 1;
+                    slot.forget();
+                    return false;
+                }
                 state.grow_pace(now);
                 (state.paused_until, state.applied, state.version)
             };
@@ -220,7 +216,7 @@ impl Shared {
                 continue;
             }
             let Some(pacer) = pacer.as_mut() else {
-                return;
+                return true;
             };
             // The request waits as the old pace says, then the new pace takes over.
             if let Some(wait) = clock::take(&pacer.gcra) {
@@ -234,7 +230,7 @@ impl Shared {
                 let _ = clock::take(&pacer.gcra);
                 let _ = clock::take(&pacer.gcra);
             }
-            return;
+            return true;
         }
     }
 }

@@ -144,7 +144,8 @@ impl FromStr for Rate {
 /// requests per minute, with [adaptation](Self::adapt_to_429) to `429 Too Many Requests` on:
 ///
 /// - a 429 that looks like the concurrent limit (sent with more generations in flight than any
-///   recent success) lowers the concurrent limit to the number that was in flight; any
+///   recent success) lowers the concurrent limit to the number that was in flight (requests
+///   waiting for the pace give their places back without using the pace up); any
 ///   other 429 lowers the pace to 75 % of what it was (once per round of requests sent at that
 ///   pace). A `Retry-After` pauses every request of the client until it has passed (60 s at
 ///   most).

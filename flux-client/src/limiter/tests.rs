@@ -43,6 +43,37 @@ async fn a_429_at_a_new_high_of_in_flight_lowers_the_concurrent_limit() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_lowered_concurrent_limit_does_not_spend_the_pace_on_waiters_it_holds_back() {
+    let limiter = Limiter::new(Limits::default());
+    let mut held: Vec<Permit> = Vec::new();
+    for _ in 0..5 {
+        held.push(limiter.acquire().await);
+    }
+    // Twenty-five more hold the remaining places and wait for the pace.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    for _ in 0..25 {
+        let (limiter, tx) = (limiter.clone(), tx.clone());
+        tokio::spawn(async move {
+            let permit = limiter.acquire().await;
+            let _ = tx.send(Instant::now());
+            permit.finish(Outcome::Success);
+        });
+    }
+    tokio::task::yield_now().await;
+    // The fifth, sent with four in flight, meets 429: the account allows four.
+    held.pop().unwrap().finish(Outcome::RateLimited(None));
+    assert_eq!(limiter.current().0, 4);
+    let freed = Instant::now();
+    held.remove(0).finish(Outcome::Success);
+    let next = rx.recv().await.unwrap();
+    assert!(
+        next - freed <= Duration::from_millis(200),
+        "the next request waited {:?} for its pace",
+        next - freed
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_429_below_what_succeeded_lowers_the_pace_once_per_round() {
     let limiter = Limiter::new(Limits::default());
     let first = limiter.acquire().await;
@@ -84,4 +115,89 @@ fn no_limits_means_no_limiter() {
     assert!(Limiter::new(Limits::none()).shared.is_none());
     assert!(!Limiter::new(Limits::none()).absorbs_429());
     assert!(Limiter::new(Limits::default()).absorbs_429());
+}
+
+/// An account that refills `rate` requests per second into a bucket of `rate` (what the mock's
+/// account fault and the benchmark play), answering 429 when the bucket is empty.
+struct Bucket {
+    rate: f64,
+    tokens: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    fn admit(&mut self) -> bool {
+        let now = Instant::now();
+        let refill = now.saturating_duration_since(self.at).as_secs_f64() * self.rate;
+        self.tokens = (self.tokens + refill).min(self.rate);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Runs `lines` generations of 0.5 s from 30 tasks, as `flux batch` does with its defaults,
+/// against an account allowing `rate` per second; returns the time taken and the 429s.
+async fn batch_against(rate: f64, retry_after: Option<Duration>, lines: usize) -> (f64, usize) {
+    use std::sync::atomic::AtomicUsize;
+    let limiter = Limiter::new(Limits::default());
+    let bucket = Arc::new(Mutex::new(Bucket {
+        rate,
+        tokens: rate,
+        at: Instant::now(),
+    }));
+    let next = Arc::new(AtomicUsize::new(0));
+    let refused = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let workers = (0..30).map(|_| {
+        let (limiter, bucket) = (limiter.clone(), bucket.clone());
+        let (next, refused) = (next.clone(), refused.clone());
+        tokio::spawn(async move {
+            while next.fetch_add(1, Ordering::SeqCst) < lines {
+                loop {
+                    let permit = limiter.acquire().await;
+                    let admitted = bucket.lock().unwrap().admit();
+                    if admitted {
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                        permit.finish(Outcome::Success);
+                        break;
+                    }
+                    permit.finish(Outcome::RateLimited(retry_after));
+                    refused.fetch_add(1, Ordering::SeqCst);
+                    if let Some(hint) = retry_after {
+                        tokio::time::sleep(hint).await;
+                    }
+                }
+            }
+        })
+    });
+    for worker in futures_util::future::join_all(workers).await {
+        worker.unwrap();
+    }
+    let wall = (Instant::now() - start).as_secs_f64();
+    (wall, refused.load(Ordering::SeqCst))
+}
+
+/// The best any client could do: the bucket's `rate` at first, then `rate` per second.
+fn best(rate: f64, lines: usize) -> f64 {
+    (lines as f64 - rate) / rate + 0.5
+}
+
+/// The goal of issue 13 for an account that must be adapted to, on virtual time (Tokio's paused
+/// clock): exact and repeatable, not a timing of this machine (the benchmark measures that).
+#[tokio::test(start_paused = true)]
+async fn an_account_with_half_the_documented_rate_is_used_to_90_percent() {
+    for retry_after in [None, Some(Duration::from_secs(1))] {
+        let (wall, refused) = batch_against(5.0, retry_after, 120).await;
+        let efficiency = best(5.0, 120) / wall;
+        let share = refused as f64 / (120 + refused) as f64;
+        assert!(
+            efficiency >= 0.9 && share <= 0.05,
+            "Retry-After {retry_after:?}: efficiency {efficiency:.3}, 429 share {share:.3}"
+        );
+    }
 }

@@ -3,7 +3,8 @@
 use build_tools::{generate::generate_client, repair};
 use serde_json::{Value, json};
 
-/// The frozen 2026-11 document (see `repair.rs`): generation tests do not move with `openapi/`.
+/// The frozen 2026-11 document (see `repair/support.rs`): generation tests do not move with
+/// `openapi/`.
 const FROZEN: &str = include_str!("fixtures/flux-pro-2026-11.json");
 
 fn stored() -> Value {

@@ -1,0 +1,9 @@
+//! The repair on the stored document and on hand-made malformed ones.
+
+mod documents;
+mod enums;
+mod never_panics;
+mod operations;
+mod prose_constraints;
+mod support;
+mod unsupported;

@@ -59,41 +59,36 @@
 mod account;
 mod api;
 mod body;
+mod builder;
 mod catalog;
+mod fault_text;
 mod faults;
 mod image_host;
 mod images;
 mod listener;
 mod recording;
+mod shared;
 mod tls;
 mod validation;
 
-use std::collections::VecDeque;
 use std::io;
-use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::BodyExt;
-use hyper::body::Incoming;
-use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use account::{Account, AccountStats};
+pub use builder::MockServerBuilder;
 pub use catalog::{FAULT_CATALOG, FaultEntry, fault_help};
-pub use faults::{Fault, FaultParseError};
+pub use fault_text::FaultParseError;
+pub use faults::Fault;
 pub use recording::{Listener, RecordedRequest};
 
-use account::Accounts;
-use image_host::ImageStore;
-use listener::{Abort, Answer, Connections};
-use recording::Recorder;
-
-/// The largest request body the mock reads; larger ones get a 413 error body.
-const MAX_REQUEST_BODY: usize = 1 << 20;
+use listener::Connections;
+use shared::Shared;
 
 /// How long [`MockServer::shutdown`] lets open exchanges finish before cutting them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -111,140 +106,6 @@ pub struct MockServer {
     connections: Arc<Connections>,
     stop: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
-}
-
-/// Settings for a [`MockServer`], from [`MockServer::builder`].
-#[derive(Clone, Debug)]
-pub struct MockServerBuilder {
-    api_key: Option<String>,
-    port: u16,
-    tls: bool,
-    faults: Vec<Fault>,
-    history: usize,
-}
-
-impl Default for MockServerBuilder {
-    fn default() -> Self {
-        Self {
-            api_key: None,
-            port: 0,
-            tls: false,
-            faults: Vec::new(),
-            history: MockServer::DEFAULT_HISTORY,
-        }
-    }
-}
-
-impl MockServerBuilder {
-    /// How many recent requests the server records, and how many recent images its image host
-    /// keeps (default [`MockServer::DEFAULT_HISTORY`]). Older ones are forgotten (an older
-    /// image URL answers 404, like an expired one), so a long-running mock's memory stays flat.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> std::io::Result<()> {
-    /// let server = flux_client::mock::MockServer::builder().history(100).start().await?;
-    /// # Ok(()) }
-    /// ```
-    pub fn history(mut self, requests: usize) -> Self {
-        self.history = requests;
-        self
-    }
-
-    /// The key the API accepts (default [`MockServer::DEFAULT_API_KEY`]).
-    pub fn api_key(mut self, key: impl Into<String>) -> Self {
-        self.api_key = Some(key.into());
-        self
-    }
-
-    /// The API listener's port (default 0: any free port). The other listeners always take a
-    /// free port.
-    pub fn port(mut self, port: u16) -> Self {
-        self.port = port;
-        self
-    }
-
-    /// Serve HTTPS on every listener with a certificate for `127.0.0.1` and `localhost`, signed by
-    /// an authority generated at start ([`MockServer::ca_certificate_pem`]).
-    pub fn tls(mut self, enabled: bool) -> Self {
-        self.tls = enabled;
-        self
-    }
-
-    /// Adds a default fault, applied to every generation request that selects none by header or
-    /// queue.
-    pub fn fault(mut self, fault: Fault) -> Self {
-        self.faults.push(fault);
-        self
-    }
-
-    /// Binds the listeners and starts serving on the current Tokio runtime.
-    pub async fn start(self) -> io::Result<MockServer> {
-        let localhost = |port| TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
-        let api_listener = localhost(self.port).await?;
-        let image_listener = localhost(0).await?;
-        let redirect_listener = localhost(0).await?;
-        let (api, images, redirect) = (
-            api_listener.local_addr()?,
-            image_listener.local_addr()?,
-            redirect_listener.local_addr()?,
-        );
-        let tls = if self.tls {
-            Some(tls::generate()?)
-        } else {
-            None
-        };
-        let scheme = if tls.is_some() { "https" } else { "http" };
-
-        let shared = Arc::new(Shared {
-            api_key: self
-                .api_key
-                .unwrap_or_else(|| MockServer::DEFAULT_API_KEY.to_owned()),
-            default_faults: self.faults,
-            queue: Mutex::default(),
-            recorder: Recorder::new(self.history),
-            images: ImageStore::new(self.history),
-            image_base_url: format!("{scheme}://{images}"),
-            redirect_base_url: format!("{scheme}://{redirect}"),
-            seeds: AtomicU64::new(0),
-            accounts: Accounts::default(),
-        });
-        let connections = Arc::new(Connections::default());
-        let (stop, stopped) = watch::channel(false);
-        let acceptor = tls.as_ref().map(|tls| tls.acceptor.clone());
-
-        let mut tasks = Vec::new();
-        for (listener, role) in [
-            (api_listener, Listener::Api),
-            (image_listener, Listener::Images),
-            (redirect_listener, Listener::Redirect),
-        ] {
-            let shared = shared.clone();
-            let handler = move |request| {
-                let shared = shared.clone();
-                async move { shared.answer(role, request).await }
-            };
-            tasks.push(tokio::spawn(listener::serve(
-                listener,
-                acceptor.clone(),
-                handler,
-                connections.clone(),
-                stopped.clone(),
-            )));
-        }
-
-        Ok(MockServer {
-            shared,
-            api,
-            images,
-
-            scheme,
-            ca_pem: tls.map(|tls| tls.ca_pem),
-            connections,
-            stop,
-            tasks,
-        })
-    }
 }
 
 impl MockServer {
@@ -398,111 +259,5 @@ impl std::fmt::Debug for MockServer {
             .field("image_base_url", &self.image_base_url())
             .field("tls", &self.ca_pem.is_some())
             .finish_non_exhaustive()
-    }
-}
-
-/// What the listeners share.
-pub(crate) struct Shared {
-    api_key: String,
-    default_faults: Vec<Fault>,
-    queue: Mutex<VecDeque<Fault>>,
-    recorder: Recorder,
-    images: ImageStore,
-    image_base_url: String,
-    redirect_base_url: String,
-    seeds: AtomicU64,
-    accounts: Accounts,
-}
-
-impl Shared {
-    fn queue(&self) -> std::sync::MutexGuard<'_, VecDeque<Fault>> {
-        self.queue.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The faults for one generation request: its header's, else the next queued one, else the
-    /// defaults. A header that does not parse is an error message for a 400.
-    fn faults_for(&self, headers: &http::HeaderMap) -> Result<Vec<Fault>, String> {
-        if let Some(value) = headers.get(MockServer::FAULT_HEADER) {
-            let text = value.to_str().map_err(|_| {
-                format!(
-                    "Invalid '{}' header: not visible ASCII.",
-                    MockServer::FAULT_HEADER
-                )
-            })?;
-            return Fault::parse_list(text)
-                .map_err(|e| format!("Invalid '{}' header: {e}.", MockServer::FAULT_HEADER));
-        }
-        if let Some(fault) = self.queue().pop_front() {
-            return Ok(vec![fault]);
-        }
-        Ok(self.default_faults.clone())
-    }
-
-    /// A seed for a request that sets none: different for every request.
-    fn fresh_seed(&self) -> i64 {
-        let count = self.seeds.fetch_add(1, Ordering::SeqCst);
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        (count.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ u64::from(nanos)) as i64 & i64::MAX
-    }
-
-    /// Reads and records a request, then answers it as `listener`.
-    async fn answer(&self, listener: Listener, request: http::Request<Incoming>) -> Answer {
-        let (parts, body) = request.into_parts();
-        let Some((body, too_large)) = read_body(body).await else {
-            // The client went away while sending.
-            return Err(Abort);
-        };
-        self.recorder.record(RecordedRequest {
-            listener,
-            method: parts.method.clone(),
-            path: parts.uri.path().to_owned(),
-            query: parts.uri.query().map(str::to_owned),
-            headers: recording::owned_headers(&parts.headers),
-            body: body.to_vec(),
-        });
-        if too_large {
-            let message = format!(
-                "The request body is larger than the mock's limit of {MAX_REQUEST_BODY} bytes."
-            );
-            return Ok(api::error_response(
-                413,
-                &message,
-                "invalid_request_error",
-                None,
-            ));
-        }
-        match listener {
-            Listener::Api => api::handle(self, &parts, &body).await,
-            Listener::Images | Listener::Redirect => {
-                image_host::handle(&self.images, listener, &self.redirect_base_url, &parts).await
-            }
-        }
-    }
-}
-
-/// Reads a request body, keeping at most [`MAX_REQUEST_BODY`] bytes; the rest of a larger one is
-/// read and dropped (up to 16 times the limit), so the client can read the 413 instead of
-/// meeting a reset connection. `None` if the body fails or is larger still.
-async fn read_body(mut body: Incoming) -> Option<(Bytes, bool)> {
-    let mut kept = Vec::new();
-    let mut total = 0usize;
-    while let Some(frame) = body.frame().await {
-        let Ok(data) = frame.ok()?.into_data() else {
-            continue;
-        };
-        total += data.len();
-        if total > 16 * MAX_REQUEST_BODY {
-            return None;
-        }
-        if total <= MAX_REQUEST_BODY {
-            kept.extend_from_slice(&data);
-        }
-    }
-    if total > MAX_REQUEST_BODY {
-        Some((Bytes::new(), true))
-    } else {
-        Some((Bytes::from(kept), false))
     }
 }

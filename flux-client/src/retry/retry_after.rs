@@ -1,0 +1,20 @@
+//! The server's `Retry-After` hint.
+
+use std::time::Duration;
+
+/// Parses `Retry-After`: delay seconds or an HTTP date (a date in the past means now). A
+/// number of seconds too large for a `u64` is taken as the largest one (a hint that long is
+/// never waited for).
+pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(Duration::from_secs(
+            value.parse::<u64>().unwrap_or(u64::MAX),
+        ));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}

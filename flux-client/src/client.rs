@@ -145,7 +145,7 @@ impl FluxClient {
     /// Rebuilds [`Images`] from a response kept earlier (a journal written between generating
     /// and saving), so its images can be downloaded without paying for a new generation. Image
     /// URLs may expire (signed URLs often after minutes); a download that fails then is an
-    /// [`Error::Download`].
+    /// [`Error::Download`](crate::Error::Download).
     ///
     /// ```
     /// use flux_client::{Error, FluxClient, types::CreateImageResponse};

@@ -144,7 +144,7 @@ impl MockServer {
     }
 
     /// The API's base URL, such as `http://127.0.0.1:41234`, to pass to
-    /// [`Client::new_with_client`](crate::Client::new_with_client).
+    /// [`Client::new_with_client`](crate::generated::Client::new_with_client).
     pub fn base_url(&self) -> String {
         format!("{}://{}", self.scheme, self.api)
     }

@@ -10,6 +10,8 @@ use flux_client::mock::Fault;
 use crate::request_options::RequestOptions;
 
 /// Generate images with FLUX1.1 [pro] ultra (OneRouter) from the terminal.
+// The doc comment is `--help`'s text, where an escaped `\[pro\]` would show its backslashes.
+#[allow(rustdoc::broken_intra_doc_links)]
 #[derive(Debug, Parser)]
 #[command(name = "flux", version, after_help = concat!("\
 Examples:

@@ -1,4 +1,4 @@
-//! `flux`: generate images with the FLUX1.1 [pro] ultra API from the terminal, one at a time or
+//! `flux`: generate images with the FLUX1.1 \[pro\] ultra API from the terminal, one at a time or
 //! in resumable batches, against the real API or the built-in mock.
 
 mod args;

@@ -1,6 +1,7 @@
 //! The one place that knows when to retry, and how long to wait.
 
 mod attempts;
+mod backoff;
 mod failure;
 mod policy;
 mod retry_after;
@@ -8,6 +9,7 @@ mod retry_after;
 mod tests;
 
 pub(crate) use attempts::run;
+pub(crate) use backoff::backoff;
 pub(crate) use failure::{Class, Failure};
 pub use policy::RetryPolicy;
 pub(crate) use retry_after::parse_retry_after;

@@ -166,12 +166,7 @@ impl RetryPolicy {
     }
 
     pub(super) fn backoff(&self, retry: u32) -> Duration {
-        let exp = self
-            .initial_backoff
-            .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)));
-        let capped = exp.min(self.max_backoff);
-        // Jitter in [50 %, 100 %] so that many clients limited at once do not retry in step.
-        capped.mul_f64(0.5 + fastrand::f64() * 0.5)
+        super::backoff(self.initial_backoff, self.max_backoff, retry)
     }
 
     /// The wait before sending a 429 again that the limiter absorbs: the server's hint, or

@@ -99,12 +99,7 @@ impl DownloadPolicy {
     /// The wait before retry number `retry` (1-based), from backoff or the host's hint; `None`
     /// when the hint is longer than [`max_backoff`](Self::max_backoff).
     pub(crate) fn wait_before(&self, retry: u32, hint: Option<Duration>) -> Option<Duration> {
-        let exp = self
-            .initial_backoff
-            .saturating_mul(2u32.saturating_pow(retry.saturating_sub(1)));
-        let backoff = exp
-            .min(self.max_backoff)
-            .mul_f64(0.5 + fastrand::f64() * 0.5);
+        let backoff = crate::retry::backoff(self.initial_backoff, self.max_backoff, retry);
         match hint {
             Some(hint) if hint > self.max_backoff => None,
             Some(hint) => Some(hint.max(backoff)),

@@ -2,6 +2,7 @@
 
 mod documents;
 mod enums;
+mod generic;
 mod never_panics;
 mod operations;
 mod prose_constraints;

@@ -20,7 +20,12 @@ pub fn fixes_named<'a>(fixes: &'a [Fix], name: &str) -> Vec<&'a Fix> {
 
 /// A minimal 3.0 document with the given request-body properties on one operation.
 pub fn doc_with(properties: Value) -> Value {
-    json!({
+    doc_with_paths(properties, json!({}))
+}
+
+/// [`doc_with`], with the path items of `extra` beside the operation.
+pub fn doc_with_paths(properties: Value, extra: Value) -> Value {
+    let mut doc = json!({
         "openapi": "3.0.3",
         "info": {"title": "t", "version": "1"},
         "paths": {"/v1/images/generations": {"post": {
@@ -30,5 +35,9 @@ pub fn doc_with(properties: Value) -> Value {
             }}}},
             "responses": {"200": {"description": ""}, "4XX": {"description": ""}}
         }}}
-    })
+    });
+    for (path, item) in extra.as_object().unwrap() {
+        doc["paths"][path] = item.clone();
+    }
+    doc
 }

@@ -2,38 +2,18 @@
 //! their reason, crate-typed string formats kept as strings, nullable enums that list `null`.
 
 use build_tools::unsupported::{self, NOT_GENERATED};
-use build_tools::{Fix, formats, repair};
+use build_tools::{formats, repair};
 use serde_json::{Value, json};
 
-const BODY: &str =
-    "/paths/~1v1~1images~1generations/post/requestBody/content/application~1json/schema";
-
-/// The project's operation with `properties` as its body, and `extra` path items beside it.
-fn doc(properties: Value, extra: Value) -> Value {
-    let mut doc = json!({
-        "openapi": "3.0.3",
-        "info": {"title": "t", "version": "1"},
-        "paths": {"/v1/images/generations": {"post": {
-            "operationId": "create_image",
-            "requestBody": {"content": {"application/json": {"schema": {
-                "type": "object", "properties": properties
-            }}}},
-            "responses": {"200": {"description": ""}, "4XX": {"description": ""}}
-        }}}
-    });
-    for (path, item) in extra.as_object().unwrap() {
-        doc["paths"][path] = item.clone();
-    }
-    doc
-}
-
-fn named<'a>(fixes: &'a [Fix], name: &str) -> Vec<&'a Fix> {
-    fixes.iter().filter(|f| f.fix == name).collect()
-}
+use crate::support::{BODY, doc_with_paths, fixes_named};
 
 /// The reason recorded for `POST /x`, after checking it is the only operation left out.
 fn reason_for(operation: Value) -> String {
-    let repaired = repair(doc(json!({}), json!({"/x": {"post": operation}}))).unwrap();
+    let repaired = repair(doc_with_paths(
+        json!({}),
+        json!({"/x": {"post": operation}}),
+    ))
+    .unwrap();
     let left_out = repaired.left_out();
     assert_eq!(left_out.len(), 1, "{left_out:?}");
     assert_eq!(left_out[0].pointer, "/paths/~1x/post");
@@ -113,7 +93,7 @@ fn a_path_variable_nobody_declares_leaves_the_operation_out() {
         "parameters": [{"name": "a", "in": "path", "required": true, "schema": {"type": "string"}}],
         "get": {"responses": {"200": {"description": ""}}}
     }});
-    let repaired = repair(doc(json!({}), extra)).unwrap();
+    let repaired = repair(doc_with_paths(json!({}), extra)).unwrap();
     let left_out = repaired.left_out();
     assert_eq!(left_out.len(), 1, "{left_out:?}");
     assert_eq!(left_out[0].pointer, "/paths/~1y~1{a}~1{b}/get");
@@ -138,9 +118,9 @@ fn operations_progenitor_can_generate_are_kept() {
             "responses": {"204": {"description": ""}, "4XX": {"description": "", "content": {"application/json": {"schema": {"type": "object"}}}}}
         }
     }});
-    let repaired = repair(doc(json!({}), extra)).unwrap();
+    let repaired = repair(doc_with_paths(json!({}), extra)).unwrap();
     assert_eq!(repaired.left_out(), []);
-    assert!(named(&repaired.fixes, unsupported::FIX).is_empty());
+    assert!(fixes_named(&repaired.fixes, unsupported::FIX).is_empty());
 }
 
 #[test]
@@ -149,8 +129,8 @@ fn leaving_out_is_reported_recorded_and_idempotent() {
         "requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object"}}}},
         "responses": {"200": {"description": ""}}
     }, "get": {"responses": {"200": {"description": ""}}}});
-    let repaired = repair(doc(json!({}), json!({"/x": multipart.clone()}))).unwrap();
-    let fixes = named(&repaired.fixes, unsupported::FIX);
+    let repaired = repair(doc_with_paths(json!({}), json!({"/x": multipart.clone()}))).unwrap();
+    let fixes = fixes_named(&repaired.fixes, unsupported::FIX);
     assert_eq!(fixes.len(), 2, "{fixes:#?}");
     assert_eq!(fixes[0].pointer, "/paths/~1x/post");
     assert_eq!(fixes[0].old.as_ref(), Some(&multipart["post"]));
@@ -167,13 +147,13 @@ fn leaving_out_is_reported_recorded_and_idempotent() {
     assert!(repaired.document.pointer("/paths/~1x/get").is_some());
     let again = repair(repaired.document.clone()).unwrap();
     assert_eq!(again.document, repaired.document);
-    assert!(named(&again.fixes, unsupported::FIX).is_empty());
+    assert!(fixes_named(&again.fixes, unsupported::FIX).is_empty());
     assert_eq!(again.left_out(), repaired.left_out());
 }
 
 #[test]
 fn create_image_cannot_be_left_out_so_the_document_is_refused_naming_it() {
-    let mut doc = doc(json!({}), json!({}));
+    let mut doc = doc_with_paths(json!({}), json!({}));
     doc["paths"]["/v1/images/generations"]["post"]["parameters"] =
         json!([{"name": "session", "in": "cookie", "schema": {"type": "string"}}]);
     let err = repair(doc).unwrap_err();
@@ -187,7 +167,7 @@ fn create_image_cannot_be_left_out_so_the_document_is_refused_naming_it() {
 
 #[test]
 fn crate_typed_formats_are_kept_beside_a_plain_string() {
-    let repaired = repair(doc(
+    let repaired = repair(doc_with_paths(
         json!({
             "at": {"type": "string", "format": "date-time"},
             "on": {"type": "string", "format": "date", "nullable": true},
@@ -201,7 +181,7 @@ fn crate_typed_formats_are_kept_beside_a_plain_string() {
         json!({}),
     ))
     .unwrap();
-    let fixes = named(&repaired.fixes, formats::FIX);
+    let fixes = fixes_named(&repaired.fixes, formats::FIX);
     let pointers: Vec<_> = fixes.iter().map(|f| f.pointer.as_str()).collect();
     let p = |rest: &str| format!("{BODY}/properties/{rest}");
     assert_eq!(
@@ -245,7 +225,7 @@ fn crate_typed_formats_are_kept_beside_a_plain_string() {
 
 #[test]
 fn a_nullable_enum_listing_null_keeps_null_and_is_repaired() {
-    let repaired = repair(doc(
+    let repaired = repair(doc_with_paths(
         json!({"tone": {"type": "string", "nullable": true, "enum": ["warm, cool", null], "default": null}}),
         json!({}),
     ))
@@ -257,7 +237,7 @@ fn a_nullable_enum_listing_null_keeps_null_and_is_repaired() {
         Some(&json!(["warm", "cool", null]))
     );
     // Without `nullable`, null is not a member of a string enum.
-    let err = repair(doc(
+    let err = repair(doc_with_paths(
         json!({"tone": {"type": "string", "enum": ["warm", null]}}),
         json!({}),
     ))
@@ -267,12 +247,12 @@ fn a_nullable_enum_listing_null_keeps_null_and_is_repaired() {
 
 #[test]
 fn a_string_pattern_is_kept_beside_a_plain_string() {
-    let repaired = repair(doc(
+    let repaired = repair(doc_with_paths(
         json!({"code": {"type": "string", "pattern": "^[a-z]+$", "maxLength": 8}}),
         json!({}),
     ))
     .unwrap();
-    let fixes: Vec<String> = named(&repaired.fixes, formats::PATTERN_FIX)
+    let fixes: Vec<String> = fixes_named(&repaired.fixes, formats::PATTERN_FIX)
         .iter()
         .map(|f| f.to_string())
         .collect();

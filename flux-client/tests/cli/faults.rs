@@ -2,7 +2,6 @@
 //! that cannot be written, a bad `--out`, two batches at once, a refused key. No paid image
 //! is lost, none is paid for twice.
 
-use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
@@ -297,25 +296,6 @@ fn verbose_shows_attempts_retry_waits_and_downloads_with_the_key_redacted() {
     );
 }
 
-/// A stand-in API on 127.0.0.1 that answers every request with `status` and `body`.
-fn echoing_api(status: u16, body: String) -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        use std::io::Read;
-        for stream in listener.incoming() {
-            let mut stream = stream.unwrap();
-            let _ = stream.read(&mut [0; 65536]);
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status} Error\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    format!("http://127.0.0.1:{port}")
-}
-
 #[test]
 fn server_text_is_cleaned_and_an_echoed_key_redacted() {
     let key = "sk-echo-secret-0123456789";
@@ -352,6 +332,27 @@ fn server_text_is_cleaned_and_an_echoed_key_redacted() {
     let manifest = std::fs::read_to_string(out.join("manifest.jsonl")).unwrap();
     assert!(manifest.contains("[redacted]"), "{manifest}");
     assert!(!manifest.contains(key), "{manifest}");
+}
+
+#[test]
+fn batch_no_download_prints_the_server_s_urls_cleaned_one_per_line() {
+    let url = "http://h.test/a.png\u{1b}]0;owned\u{7}\nforged line";
+    let body = json!({"created": 1_700_000_000, "data": [{"url": url}]});
+    let base = echoing_api(200, body.to_string());
+    let dir = tempfile::tempdir().unwrap();
+    let input = input(dir.path(), &[json!({"prompt": "a fox"})]);
+    let output = run(flux()
+        .args(["batch", "--no-download", "--base-url", &base])
+        .args(["--api-key", "sk-test-key-0000"])
+        .arg(&input)
+        .arg("--out")
+        .arg(dir.path().join("out")));
+    assert_status(&output, 0);
+    assert_eq!(
+        stdout(&output),
+        "http://h.test/a.png]0;owned forged line\n",
+        "control characters dropped, the newline a space"
+    );
 }
 
 #[test]

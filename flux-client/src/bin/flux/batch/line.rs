@@ -19,14 +19,14 @@ pub(super) async fn run_line(context: Arc<Context>, job: Job) -> Outcome {
         Ok((created, images)) => {
             let mut record = job.input.record(job.line, RecordStatus::Done);
             record.created = Some(created);
-            // The saved paths, or with --no-download the URLs.
+            // The saved paths, or with --no-download the URLs (the server's text: cleaned).
             let shown: String = images
                 .iter()
                 .filter_map(|i| {
                     i.path
                         .as_ref()
                         .map(|path| path.display().to_string())
-                        .or_else(|| i.url.clone())
+                        .or_else(|| i.url.as_deref().map(crate::output::clean))
                 })
                 .map(|shown| format!("{shown}\n"))
                 .collect();

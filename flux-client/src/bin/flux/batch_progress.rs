@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 
 use crate::progress::{Progress, note};
 
@@ -26,12 +26,7 @@ pub struct BatchProgress {
 
 impl BatchProgress {
     pub fn new(progress: Progress, total: u64) -> Self {
-        let bar = progress.bar(total, "lines");
-        bar.set_style(
-            ProgressStyle::with_template("lines [{bar:30}] {pos}/{len} {elapsed} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
+        let bar = progress.bar(total, "lines [{bar:30}] {pos}/{len} {elapsed} {msg}");
         let now = Instant::now();
         Self {
             bar,
@@ -68,16 +63,19 @@ impl BatchProgress {
 
     fn advance(&self) {
         self.bar.inc(1);
-        let status = self.status();
         if self.bar.is_hidden() {
             let mut last = self.last_plain.lock().unwrap_or_else(|e| e.into_inner());
             if last.elapsed() >= PLAIN_EVERY {
                 *last = Instant::now();
                 let finished = self.earlier.load(Ordering::Relaxed) + self.finished();
-                eprintln!("flux: {finished}/{} lines, {status}", self.total);
+                crate::output::eprint_line(&format!(
+                    "flux: {finished}/{} lines, {}",
+                    self.total,
+                    self.status()
+                ));
             }
         } else {
-            self.bar.set_message(status);
+            self.bar.set_message(self.status());
         }
     }
 

@@ -32,14 +32,14 @@ impl Progress {
         bar
     }
 
-    /// A bar counting `total` things (images, lines).
-    pub fn bar(&self, total: u64, message: impl Into<String>) -> ProgressBar {
+    /// A bar counting `total` things, drawn with indicatif's `template`.
+    pub fn bar(&self, total: u64, template: &str) -> ProgressBar {
         if !self.enabled {
             return ProgressBar::hidden();
         }
-        let bar = ProgressBar::new(total).with_message(message.into());
+        let bar = ProgressBar::new(total);
         bar.set_style(
-            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {elapsed}")
+            ProgressStyle::with_template(template)
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
         );

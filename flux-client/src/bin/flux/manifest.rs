@@ -140,6 +140,14 @@ impl History {
         })
     }
 
+    /// The finished (`done` and `failed`) records, each line's in the order they were written.
+    pub fn finished(&self) -> impl Iterator<Item = &Record> {
+        self.lines
+            .values()
+            .flatten()
+            .filter(|record| record.status != RecordStatus::Generated)
+    }
+
     /// The plan for `line` with its current `input`; records of another input (the line was
     /// edited) are ignored.
     pub fn plan(&self, line: usize, input: &Input) -> Plan {

@@ -48,17 +48,21 @@ pub fn complete_on_disk(dir: &Path, line: usize, count: usize) -> Option<Vec<Pat
         .collect()
 }
 
-/// Removes the temporary files a killed batch left in `dir`: only its own
-/// (`.flux-line-*.part`), never those of a `flux generate` saving there. Called under the
-/// directory's lock, so no other batch is writing them.
-pub fn remove_own_parts(dir: &Path) {
+/// How the temporary files of a batch line's images begin (`.flux-line-000001-1-abc.part`).
+pub const LINE_PARTS: &str = ".flux-line-";
+
+/// Removes the temporary files named `prefix*.part` that a killed batch left in `dir`: only
+/// its own (`.flux-line-*.part` for images, `.flux-gallery-*.part` for pages), never those of a
+/// `flux generate` saving there. Called under the directory's lock, so no other batch is
+/// writing them.
+pub fn remove_parts(dir: &Path, prefix: &str) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with(".flux-line-") && name.ends_with(".part") {
+        if name.starts_with(prefix) && name.ends_with(".part") {
             let _ = std::fs::remove_file(entry.path());
         }
     }
@@ -116,7 +120,7 @@ mod tests {
         ] {
             std::fs::write(dir.path().join(name), b"x").unwrap();
         }
-        remove_own_parts(dir.path());
+        remove_parts(dir.path(), LINE_PARTS);
         let mut left: Vec<String> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

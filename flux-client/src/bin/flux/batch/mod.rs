@@ -101,7 +101,7 @@ pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
             manifest.path().display()
         )));
     }
-    crate::resume::remove_own_parts(&args.out);
+    crate::resume::remove_parts(&args.out, crate::resume::LINE_PARTS);
     // The client keeps to the account's limits; lines beyond them wait for the limiter, and a
     // line downloading its images no longer holds a generation's place.
     let limits = Limits::default()
@@ -114,13 +114,9 @@ pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
     let bar = progress.bar().clone();
     let (jobs, done_earlier, failed_earlier) = plan(&lines, &history, &bar);
     progress.skipped((done_earlier + failed_earlier) as u64);
-    let gallery = crate::gallery::Gallery::open(
-        &args.out,
-        &lines,
-        &crate::gallery::previous_records(manifest.path()),
-    )
-    .map_err(|message| note(&bar, &message))
-    .ok();
+    let gallery = crate::gallery::Gallery::open(&args.out, &lines, history.finished())
+        .map_err(|message| note(&bar, &message))
+        .ok();
 
     let stop = Arc::new(AtomicBool::new(false));
     let context = Arc::new(Context {

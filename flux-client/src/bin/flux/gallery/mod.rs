@@ -65,8 +65,12 @@ pub fn page_name(index: usize) -> String {
 impl Gallery {
     /// A gallery of the non-blank input `lines` (number, text), with what `records` (the
     /// manifest so far) say about them; every page is written.
-    pub fn open(dir: &Path, lines: &[(usize, &str)], records: &[Record]) -> Result<Self, String> {
-        remove_leftovers(dir);
+    pub fn open<'r>(
+        dir: &Path,
+        lines: &[(usize, &str)],
+        records: impl IntoIterator<Item = &'r Record>,
+    ) -> Result<Self, String> {
+        crate::resume::remove_parts(dir, TEMP_PREFIX);
         let mut pages = Pages {
             lines: Vec::new(),
             page_of: HashMap::new(),
@@ -134,20 +138,6 @@ impl Gallery {
     }
 }
 
-/// Temporary pages a killed run left (the batch holds DIR's lock, so none is being written).
-fn remove_leftovers(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with(TEMP_PREFIX) && name.ends_with(".part") {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
-}
-
 const TEMP_PREFIX: &str = ".flux-gallery-";
 
 fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -159,18 +149,6 @@ fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()
     temp.write_all(bytes)?;
     temp.persist(path).map_err(|e| e.error)?;
     Ok(())
-}
-
-/// The finished records of the manifest at `path` (none when it cannot be read; torn or
-/// unknown lines are skipped), so a resumed batch shows the lines done earlier.
-pub fn previous_records(path: &Path) -> Vec<Record> {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return Vec::new();
-    };
-    text.lines()
-        .filter_map(|line| serde_json::from_str::<Record>(line).ok())
-        .filter(|record| record.status != RecordStatus::Generated)
-        .collect()
 }
 
 /// A line not finished yet: what its text says.

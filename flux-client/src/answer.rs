@@ -4,9 +4,9 @@
 //! progenitor decodes a 2xx body as `CreateImageResponse` and a 4xx/5xx body as `ErrorBody`; when
 //! that fails it keeps only the bytes, not the status or the headers. So, before it decodes:
 //!
-//! - a 2xx whose body is `{"error": {...}}` with no `data` (OneRouter reports most errors under
-//!   HTTP 200) gets the status the body's `code` names, so it arrives as an error answer with
-//!   its headers (request id, `Retry-After`);
+//! - a 2xx whose body is `{"error": {...}}` with no `data` (or a `null` one; OneRouter reports
+//!   most errors under HTTP 200) gets the status the body's `code` names, so it arrives as an
+//!   error answer with its headers (request id, `Retry-After`);
 //! - a 4xx/5xx whose body is not the API's error JSON (a proxy's HTML page, an empty 503, a body
 //!   that broke off) gets one written from its status and the start of its body, marked with the
 //!   [`SYNTHESIZED`] header so that the layer knows the server sent no `code`;
@@ -18,7 +18,7 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
 
 use crate::error::excerpt;
-use crate::types::ErrorBody;
+use crate::types::{ErrorBody, ErrorDetail};
 
 /// Marks an error answer whose JSON body the client wrote itself (see the module docs).
 pub static SYNTHESIZED: HeaderName = HeaderName::from_static("x-flux-client-synthesized");
@@ -138,13 +138,23 @@ fn rebuild(
 }
 
 /// The status a 2xx error body stands for: its `code` when that is an error status and the body
-/// has no `data`. Looking for `"data"` first keeps large image answers from being parsed twice.
+/// has no `data` (absent or `null`). Only a body with an `"error"` in it is parsed here, so image
+/// answers are not parsed twice.
 fn error_status(body: &[u8]) -> Option<StatusCode> {
-    if contains(body, b"\"data\"") || !contains(body, b"\"error\"") {
+    #[derive(serde::Deserialize)]
+    struct ErrorAnswer {
+        error: ErrorDetail,
+        #[serde(default)]
+        data: Option<serde::de::IgnoredAny>,
+    }
+    if !contains(body, b"\"error\"") {
         return None;
     }
-    let ErrorBody { error, .. } = serde_json::from_slice(body).ok()?;
-    let code = u16::try_from(error.code).ok()?;
+    let answer: ErrorAnswer = serde_json::from_slice(body).ok()?;
+    if answer.data.is_some() {
+        return None;
+    }
+    let code = u16::try_from(answer.error.code).ok()?;
     let status = StatusCode::from_u16(code).ok()?;
     (status.is_client_error() || status.is_server_error()).then_some(status)
 }
@@ -199,5 +209,11 @@ mod tests {
             None
         );
         assert_eq!(error_status(b"<html>"), None);
+    }
+
+    #[test]
+    fn an_error_beside_null_data_changes_the_status() {
+        let body = br#"{"data": null, "error": {"code": 429, "message": "slow down"}}"#;
+        assert_eq!(error_status(body), Some(StatusCode::TOO_MANY_REQUESTS));
     }
 }

@@ -169,7 +169,8 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
         .any(|window| window == needle)
 }
 
-fn reason(status: StatusCode) -> String {
+/// The status's reason phrase (`Bad Gateway`), or `HTTP 599` for a status without one.
+pub(crate) fn reason(status: StatusCode) -> String {
     status
         .canonical_reason()
         .map_or_else(|| format!("HTTP {}", status.as_u16()), str::to_owned)

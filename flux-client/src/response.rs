@@ -2,12 +2,11 @@
 
 use std::time::Duration;
 
-use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, HeaderName, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderName};
 
 use crate::answer::SYNTHESIZED;
 use crate::error::{ConnectionFailure, Error, excerpt};
-use crate::retry::{Class, Failure, parse_retry_after};
+use crate::retry::{Class, Failure, retry_after};
 use crate::types::{CreateImageResponse, ErrorBody, ErrorDetail};
 
 type Generated = Result<
@@ -27,10 +26,6 @@ pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
         .iter()
         .find_map(|name| headers.get(name)?.to_str().ok())
         .map(str::to_owned)
-}
-
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    parse_retry_after(headers.get(RETRY_AFTER)?.to_str().ok()?)
 }
 
 /// Maps one attempt's result. The hooks have read the answer (`answer.rs`): every 4xx/5xx
@@ -71,7 +66,7 @@ pub(crate) fn classify(
             let headers = response.headers().clone();
             api(
                 status.as_u16(),
-                Details::message_only(unexpected(status)),
+                Details::message_only(crate::answer::reason(status)),
                 &headers,
             )
         }
@@ -215,12 +210,6 @@ fn undecodable(body: &[u8], decode_error: &serde_json::Error) -> Failure {
         reason: decode_error.to_string(),
         body: excerpt(body),
     })
-}
-
-fn unexpected(status: StatusCode) -> String {
-    status
-        .canonical_reason()
-        .map_or_else(|| format!("HTTP {}", status.as_u16()), str::to_owned)
 }
 
 fn from_detail(status: u16, detail: ErrorDetail, headers: &HeaderMap) -> Failure {

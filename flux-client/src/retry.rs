@@ -8,8 +8,8 @@ mod retry_after;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use attempts::run;
+pub(crate) use attempts::{millis, run};
 pub(crate) use backoff::backoff;
 pub(crate) use failure::{Class, Failure};
 pub use policy::RetryPolicy;
-pub(crate) use retry_after::parse_retry_after;
+pub(crate) use retry_after::retry_after;

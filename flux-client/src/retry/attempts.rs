@@ -128,6 +128,7 @@ where
     }
 }
 
-fn millis(duration: Duration) -> u64 {
+/// A duration in whole milliseconds, for logs.
+pub(crate) fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }

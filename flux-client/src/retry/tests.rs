@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::retry_after::parse_retry_after;
 use super::*;
 use crate::error::Error;
 

@@ -8,7 +8,6 @@ use std::time::Duration;
 use base64::Engine;
 use futures_util::StreamExt;
 use reqwest::Url;
-use reqwest::header::RETRY_AFTER;
 use tokio::sync::Semaphore;
 use tracing::Instrument;
 
@@ -173,7 +172,7 @@ impl Downloader {
                 };
                 tracing::warn!(
                     retry,
-                    wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                    wait_ms = crate::retry::millis(wait),
                     error = %failed.error,
                     "retrying the download"
                 );
@@ -194,11 +193,7 @@ impl Downloader {
             .map_err(|e| broke(host, e))?;
         let status = response.status();
         if !status.is_success() {
-            let hint = response
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(crate::retry::parse_retry_after);
+            let hint = crate::retry::retry_after(response.headers());
             return Err(Failed {
                 error: Error::download(
                     host,

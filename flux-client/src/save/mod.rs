@@ -82,7 +82,6 @@ struct Part {
     temp: tempfile::NamedTempFile,
     file: tokio::fs::File,
     head: Vec<u8>,
-    written: u64,
 }
 
 impl Part {
@@ -106,7 +105,6 @@ impl Part {
             temp,
             file: tokio::fs::File::from_std(file),
             head: Vec::with_capacity(ImageFormat::SNIFF_LEN),
-            written: 0,
         })
     }
 
@@ -118,7 +116,6 @@ impl Part {
             .write_all(chunk)
             .await
             .map_err(|source| self.io_error(source))?;
-        self.written += chunk.len() as u64;
         Ok(())
     }
 

@@ -28,3 +28,18 @@ pub(crate) fn show_value(value: &Option<serde_json::Value>) -> String {
         None => "(absent)".to_owned(),
     }
 }
+
+/// Follows local `$ref`s (`#/components/schemas/X`) from `schema`: the schema they lead to, or
+/// `None` when one does not resolve or the chain is longer than 16.
+pub(crate) fn resolve_ref<'a>(
+    doc: &'a serde_json::Value,
+    mut schema: Option<&'a serde_json::Value>,
+) -> Option<&'a serde_json::Value> {
+    for _ in 0..16 {
+        match schema?.get("$ref").and_then(serde_json::Value::as_str) {
+            Some(target) => schema = doc.pointer(target.strip_prefix('#')?),
+            None => return schema,
+        }
+    }
+    None
+}

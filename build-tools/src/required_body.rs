@@ -40,7 +40,7 @@ pub fn require_bodies_with_required_properties(
                 .into_iter()
                 .flatten()
                 .any(|(_, media)| {
-                    let schema = resolve(doc, media.get("schema"));
+                    let schema = crate::pointer::resolve_ref(doc, media.get("schema"));
                     schema
                         .and_then(|s| s.get("required"))
                         .and_then(Value::as_array)
@@ -64,14 +64,4 @@ pub fn require_bodies_with_required_properties(
         }
     }
     Ok(())
-}
-
-fn resolve<'a>(doc: &'a Value, mut schema: Option<&'a Value>) -> Option<&'a Value> {
-    for _ in 0..16 {
-        match schema?.get("$ref").and_then(Value::as_str) {
-            Some(target) => schema = doc.pointer(target.strip_prefix('#')?),
-            None => return schema,
-        }
-    }
-    None
 }

@@ -8,6 +8,11 @@ use serde_json::{Map, Value};
 
 use crate::{RepairError, pointer};
 
+/// The operations a path item may hold, by HTTP method, in the order OpenAPI lists them.
+pub(crate) const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
 /// What [`keyword_objects`] calls on each keyword object, with its pointer.
 pub(crate) type Visitor<'a> =
     dyn FnMut(&mut Map<String, Value>, &str) -> Result<(), RepairError> + 'a;

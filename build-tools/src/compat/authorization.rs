@@ -2,7 +2,8 @@
 
 use serde_json::{Map, Value};
 
-use super::{AUTHORIZATION_HEADER, METHODS};
+use super::AUTHORIZATION_HEADER;
+use crate::walk::METHODS;
 use crate::{Fix, RepairError, pointer};
 
 /// Upstream declares `Authorization` as a required header parameter of every operation, so

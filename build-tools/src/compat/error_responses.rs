@@ -118,6 +118,7 @@ pub fn declare_error_responses(doc: &mut Value, fixes: &mut Vec<Fix>) -> Result<
     Ok(())
 }
 
-fn is_error_status(code: &str) -> bool {
+/// Whether a response key (`"404"`, `"4XX"`, `"default"`) stands for errors.
+pub(crate) fn is_error_status(code: &str) -> bool {
     code == "default" || code.starts_with('4') || code.starts_with('5')
 }

@@ -14,6 +14,7 @@ mod request_defaults;
 use serde_json::Value;
 
 pub use authorization::remove_authorization_header_parameters;
+pub(crate) use error_responses::is_error_status;
 pub use error_responses::{ERROR_BODY, ERROR_DETAIL, declare_error_responses};
 pub use openapi_version::relabel_openapi_31_as_30;
 pub use operation_ids::{KNOWN_OPERATION_IDS, add_missing_operation_ids, derive_operation_id};
@@ -22,6 +23,7 @@ pub use request_defaults::leave_request_defaults_to_the_server;
 
 pub use crate::prose::{PROSE_CONSTRAINTS, constraints_from_prose};
 pub use crate::required_body::{REQUEST_BODY_REQUIRED, require_bodies_with_required_properties};
+use crate::walk::METHODS;
 use crate::{Fix, RepairError, pointer};
 
 /// A named fix: changes the document in place and records every change.
@@ -57,10 +59,6 @@ pub const REQUEST_DEFAULTS: &str = "request-defaults";
 
 /// The extension that keeps a request default the repair took out of the schema.
 pub const SERVER_DEFAULT: &str = "x-server-default";
-
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 
 /// Every operation: `(pointer, method, path, operation)`, in path then method order.
 fn operations(doc: &Value) -> Result<Vec<(String, String, String, Value)>, RepairError> {

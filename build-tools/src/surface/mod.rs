@@ -90,7 +90,7 @@ pub fn read(document: &Value) -> Result<Surface, String> {
     let base_url = base_url(document)?;
     let (at, operation) = find_operation(document)?;
     let schema_at = format!("{at}/requestBody/content/application~1json/schema");
-    let schema = resolve(
+    let schema = crate::pointer::resolve_ref(
         document,
         operation.pointer("/requestBody/content/application~1json/schema"),
     )
@@ -111,7 +111,7 @@ pub fn read(document: &Value) -> Result<Surface, String> {
     let mut fields = Vec::new();
     for (name, property) in properties {
         let at = crate::pointer::child(&format!("{schema_at}/properties"), name);
-        let property = resolve(document, Some(property))
+        let property = crate::pointer::resolve_ref(document, Some(property))
             .ok_or_else(|| format!("{at}: a `$ref` that does not resolve in this document"))?;
         // A schema without one JSON type (`{}`, `oneOf`, ...) is `any`: its setter takes the
         // generated type, its option JSON.
@@ -187,17 +187,6 @@ fn find_operation(document: &Value) -> Result<(String, &Value), String> {
     Err(format!(
         "/paths: no operation has operationId {OPERATION_ID:?}, which the client's GenerateRequest builds"
     ))
-}
-
-/// Follows local `$ref`s (`#/components/schemas/X`).
-fn resolve<'a>(document: &'a Value, mut schema: Option<&'a Value>) -> Option<&'a Value> {
-    for _ in 0..16 {
-        match schema?.get("$ref").and_then(Value::as_str) {
-            Some(target) => schema = document.pointer(target.strip_prefix('#')?),
-            None => return schema,
-        }
-    }
-    None
 }
 
 pub(crate) fn pascal_case(snake: &str) -> String {

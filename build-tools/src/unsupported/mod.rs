@@ -20,6 +20,7 @@ use crate::{Fix, RepairError, pointer};
 
 mod reasons;
 
+use crate::walk::METHODS;
 use reasons::why_not_generated;
 
 /// Name of this repair in reports.
@@ -28,10 +29,6 @@ pub const FIX: &str = "unsupported-operation";
 /// The path-item extension that records, per method, why an operation was left out:
 /// `"x-not-generated": {"post": "its request body is multipart/form-data, ..."}`.
 pub const NOT_GENERATED: &str = "x-not-generated";
-
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
 
 /// An operation the repair left out of the generated client.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -177,7 +177,7 @@ fn body_problem(doc: &Value, body: &Value) -> Option<String> {
 fn responses_problem(doc: &Value, responses: &Map<String, Value>) -> Option<String> {
     for (group, in_group) in [
         ("success", is_success as fn(&str) -> bool),
-        ("error", is_error as fn(&str) -> bool),
+        ("error", crate::compat::is_error_status as fn(&str) -> bool),
     ] {
         let mut first: Option<(&String, Body)> = None;
         for (code, response) in responses.iter().filter(|(code, _)| in_group(code)) {
@@ -245,10 +245,6 @@ impl Body<'_> {
 
 fn is_success(code: &str) -> bool {
     code == "default" || code == "101" || code.starts_with('2')
-}
-
-fn is_error(code: &str) -> bool {
-    code == "default" || code.starts_with('4') || code.starts_with('5')
 }
 
 /// Follows local `$ref`s (`#/components/parameters/Id`); an unresolvable one reads as itself.

@@ -5,10 +5,7 @@ use serde_json::{Value, json};
 use super::{Differ, Operation};
 use crate::diff::{Kind, Surface, Verdict};
 use crate::pointer;
-
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use crate::walk::METHODS;
 
 fn operations_of(doc: &Value) -> Vec<Operation<'_>> {
     let mut out = Vec::new();

@@ -11,13 +11,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use flux_client::Rate;
 use flux_client::mock::{Account, Fault, MockServer};
+use flux_client::{Limits, Rate};
 
 const FLUX: &str = env!("CARGO_BIN_EXE_flux");
-/// The batch's own defaults (`flux batch` with no flags).
-const OWN_CONCURRENT: u32 = 30;
-const OWN_RATE: f64 = 10.0;
+/// The batch's own defaults (`flux batch` with no flags): the client's, the API's documented
+/// limits.
+const OWN_CONCURRENT: u32 = Limits::API_MAX_CONCURRENT;
+const OWN_RATE: Rate = Limits::API_RATE;
 
 struct Case {
     name: &'static str,
@@ -147,7 +148,7 @@ fn run_case(runtime: &tokio::runtime::Runtime, case: &Case, lines: usize) -> Str
     let burst = case.rate.max(1);
     let steady = (f64::from(case.concurrent.min(OWN_CONCURRENT)) / latency)
         .min(f64::from(case.rate))
-        .min(OWN_RATE);
+        .min(OWN_RATE.per_second_f64());
     let ideal = ideal_makespan(
         lines,
         latency,
@@ -200,7 +201,7 @@ fn ideal_makespan(n: usize, latency: f64, concurrent: u32, rate: u32, burst: u32
     let mut starts: Vec<f64> = Vec::with_capacity(n);
     for i in 0..n {
         // The batch's pacer lets two go together, then one per interval.
-        let mut t = i.saturating_sub(1) as f64 / OWN_RATE;
+        let mut t = i.saturating_sub(1) as f64 / OWN_RATE.per_second_f64();
         if i >= burst {
             t = t.max((i + 1 - burst) as f64 / f64::from(rate));
         }

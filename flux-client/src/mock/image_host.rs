@@ -55,7 +55,7 @@ fn image_path(id: u64) -> String {
 }
 
 impl ImageStore {
-    /// Stores an image under a new unique path and returns its URL on `base`.
+    /// An empty store that keeps the most recent `limit` images (at least one).
     pub(crate) fn new(limit: usize) -> Self {
         Self {
             next: AtomicU64::new(0),
@@ -64,6 +64,7 @@ impl ImageStore {
         }
     }
 
+    /// Stores an image under a new unique path and returns its URL on `base`.
     pub(crate) fn publish(&self, base: &str, image: StoredImage) -> String {
         let id = self.next.fetch_add(1, Ordering::SeqCst);
         let path = image_path(id);

@@ -45,3 +45,39 @@ fn the_foreground_mock_serves_generate_and_stops_on_ctrl_c() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
 }
+
+#[test]
+fn a_stdout_that_cannot_be_written_does_not_stop_the_mock() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let mut child = flux()
+        .args(["mock", "--port", &port.to_string(), "--api-key", "sk-full"])
+        .stdout(full)
+        .spawn()
+        .unwrap();
+    let listening = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    assert!(listening, "the mock listens on port {port}");
+    // It failed writing its addresses by now (they are written right after it binds).
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(child.try_wait().unwrap().is_none(), "the mock stopped");
+    let base = format!("http://127.0.0.1:{port}");
+    let output = run(flux().args(["generate", "fox", "--no-download"]).args([
+        "--base-url",
+        &base,
+        "--api-key",
+        "sk-full",
+    ]));
+    assert_status(&output, 0);
+    interrupt(child.id());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}

@@ -1,7 +1,5 @@
 //! `flux mock`: the mock server in the foreground.
 
-use std::io::Write;
-
 use flux_client::mock::MockServer;
 
 use crate::args::MockArgs;
@@ -21,16 +19,18 @@ pub async fn run(args: MockArgs) -> Result<Status, Failure> {
             args.port
         ))
     })?;
-    println!("API:        {}", server.base_url());
-    println!("images:     {}", server.image_base_url());
-    println!("API key:    {}", server.api_key());
-    println!(
-        "try:        ONEROUTER_BASE_URL={} ONEROUTER_API_KEY={} flux generate \"a red fox\"",
-        server.base_url(),
-        server.api_key()
-    );
-    println!("Ctrl-C stops the server.");
-    let _ = std::io::stdout().flush();
+    // The addresses are a courtesy: a stdout that cannot be written (closed by `| head -1`, a
+    // full disk) does not stop the server.
+    let _ = crate::output::print(&format!(
+        "API:        {api}\n\
+         images:     {images}\n\
+         API key:    {key}\n\
+         try:        ONEROUTER_BASE_URL={api} ONEROUTER_API_KEY={key} flux generate \"a red fox\"\n\
+         Ctrl-C stops the server.\n",
+        api = server.base_url(),
+        images = server.image_base_url(),
+        key = server.api_key(),
+    ));
     tokio::signal::ctrl_c()
         .await
         .map_err(|e| Failure::failed(format!("cannot wait for Ctrl-C: {e}")))?;

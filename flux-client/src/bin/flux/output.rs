@@ -23,14 +23,19 @@ pub fn redact_key(key: &str) {
     }
 }
 
+/// `text` with the API key replaced.
+fn redacted(text: &str) -> std::borrow::Cow<'_, str> {
+    match KEY.get() {
+        Some(key) if text.contains(key.as_str()) => text.replace(key.as_str(), REDACTED).into(),
+        _ => text.into(),
+    }
+}
+
 /// `text` with the API key replaced and control characters (escape sequences, carriage
 /// returns, ...) removed; line breaks and tabs become spaces.
 pub fn clean(text: &str) -> String {
-    let text = match KEY.get() {
-        Some(key) if text.contains(key.as_str()) => text.replace(key.as_str(), REDACTED),
-        _ => text.to_owned(),
-    };
-    text.chars()
+    redacted(text)
+        .chars()
         .filter_map(|c| match c {
             '\n' | '\t' => Some(' '),
             c if c.is_control() => None,
@@ -66,11 +71,9 @@ pub struct RedactingStderr;
 impl Write for RedactingStderr {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let text = String::from_utf8_lossy(buf);
-        let text = match KEY.get() {
-            Some(key) if text.contains(key.as_str()) => text.replace(key.as_str(), REDACTED),
-            _ => text.into_owned(),
-        };
-        std::io::stderr().lock().write_all(text.as_bytes())?;
+        std::io::stderr()
+            .lock()
+            .write_all(redacted(&text).as_bytes())?;
         Ok(buf.len())
     }
 

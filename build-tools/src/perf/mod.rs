@@ -46,49 +46,56 @@ pub fn perf(
     out: &mut dyn Write,
 ) -> Result<i32, String> {
     let io = |e: std::io::Error| e.to_string();
-    writeln!(out, "==> cargo bench -p flux-client-tests").map_err(io)?;
-    out.flush().map_err(io)?;
-    let mut command = cargo();
-    command
-        .current_dir(root)
-        .args(["bench", "-p", "flux-client-tests"]);
-    if !bench_args.is_empty() {
-        command.arg("--").args(bench_args);
-    }
-    // Stream the benchmarks' report as it comes, and keep it for the summary.
-    let mut child = command
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| format!("cannot run cargo bench: {e}"))?;
-    let mut report = String::new();
-    if let Some(stdout) = child.stdout.take() {
-        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
-            let line = line.map_err(io)?;
-            writeln!(out, "{line}").map_err(io)?;
-            out.flush().map_err(io)?;
-            report.push_str(&line);
-            report.push('\n');
-        }
-    }
-    let status = child.wait().map_err(io)?;
-    if !status.success() {
-        return Err(format!("cargo bench failed ({status})"));
-    }
+    let mut results = run_bench(root, &["-p", "flux-client-tests"], bench_args, out)?;
     writeln!(out).map_err(io)?;
-    let batch = crate::perf_batch::run(root, &[], out)?;
+    results.extend(crate::perf_batch::run(root, &[], out)?);
     writeln!(out, "\n==> build cost").map_err(io)?;
     let code = build_cost(root, options, out)?;
-    let mut results: Vec<&str> = report
-        .lines()
-        .filter_map(|l| l.strip_prefix("RESULT "))
-        .collect();
-    results.extend(batch.iter().map(String::as_str));
     writeln!(out, "\n==> summary").map_err(io)?;
     for line in results {
         writeln!(out, "  {line}").map_err(io)?;
     }
     Ok(code)
+}
+
+/// Runs `cargo bench CARGO_ARGS -- BENCH_ARGS`, streaming its report to `out` as it comes.
+/// Returns its `RESULT` lines (the figures the summary repeats).
+pub(crate) fn run_bench(
+    root: &Path,
+    cargo_args: &[&str],
+    bench_args: &[String],
+    out: &mut dyn Write,
+) -> Result<Vec<String>, String> {
+    let io = |e: std::io::Error| e.to_string();
+    let shown = cargo_args.join(" ");
+    writeln!(out, "==> cargo bench {shown}").map_err(io)?;
+    out.flush().map_err(io)?;
+    let mut child = cargo()
+        .current_dir(root)
+        .arg("bench")
+        .args(cargo_args)
+        .arg("--")
+        .args(bench_args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("cannot run cargo bench: {e}"))?;
+    let mut results = Vec::new();
+    if let Some(stdout) = child.stdout.take() {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
+            let line = line.map_err(io)?;
+            writeln!(out, "{line}").map_err(io)?;
+            out.flush().map_err(io)?;
+            if let Some(result) = line.strip_prefix("RESULT ") {
+                results.push(result.to_owned());
+            }
+        }
+    }
+    let status = child.wait().map_err(io)?;
+    if !status.success() {
+        return Err(format!("cargo bench {shown} failed ({status})"));
+    }
+    Ok(results)
 }
 
 /// `N cores, CPU model, memory` from /proc.

@@ -20,7 +20,7 @@ const MIN_PACE_SHARE: f64 = 0.01;
 /// A 429 blamed on the pace multiplies it by this.
 const DECREASE: f64 = 0.75;
 /// Without 429, the pace grows by this share of the configured rate per second.
-const INCREASE_PER_SECOND: f64 = 0.02;
+const INCREASE_PER_SECOND: f64 = 0.01;
 /// The pacer is rebuilt when the pace has grown by this share of the configured rate.
 const PACE_STEP: f64 = 0.02;
 /// The fewest successes in a row that raise a lowered concurrent limit by one.

@@ -149,7 +149,7 @@ impl FromStr for Rate {
 ///   other 429 lowers the pace to 75 % of what it was (once per round of requests sent at that
 ///   pace). A `Retry-After` pauses every request of the client until it has passed (60 s at
 ///   most).
-/// - Successes raise them again gradually: the pace by 2 % of the configured rate per second,
+/// - Successes raise them again gradually: the pace by 1 % of the configured rate per second,
 ///   the concurrent limit by one after twice as many successes in a row (at least 32).
 /// - A 429 then does not use up a request's retries: it is sent again when the limiter lets it,
 ///   until the request's [deadline](crate::RetryPolicy::deadline) (counted from when its first

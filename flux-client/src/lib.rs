@@ -29,7 +29,7 @@
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let server = flux_client::mock::MockServer::start().await?;
 //! let client = FluxClient::builder()
-//!     .base_url(server.base_url())          // default: https://image.onerouter.pro
+//!     .base_url(server.base_url())          // default: the API document's server
 //!     .api_key(server.api_key())
 //!     .build()?;
 //!

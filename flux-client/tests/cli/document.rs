@@ -126,14 +126,14 @@ fn a_value_outside_an_enum_is_refused_listing_the_values_on_the_command_line_and
             &argument(&bad),
         ]));
         assert_status(&output, 2);
+        // clap's `[possible values: a, b]`, the library's `expected one of a, b`.
+        let listed = field.values.join(", ");
         let err = stderr(&output);
-        for member in field.values {
-            assert!(
-                err.contains(member),
-                "{}: {member} not listed in\n{err}",
-                field.name
-            );
-        }
+        assert!(
+            err.contains(&listed),
+            "{}: {listed} not listed in\n{err}",
+            field.name
+        );
 
         let input = dir.path().join(format!("{}.jsonl", field.name));
         std::fs::write(
@@ -149,13 +149,11 @@ fn a_value_outside_an_enum_is_refused_listing_the_values_on_the_command_line_and
         assert_status(&output, 3);
         let err = stderr(&output);
         assert!(err.contains(&format!("`{}`", field.name)), "{err}");
-        for member in field.values {
-            assert!(
-                err.contains(member),
-                "{}: {member} not listed in\n{err}",
-                field.name
-            );
-        }
+        assert!(
+            err.contains(&listed),
+            "{}: {listed} not listed in\n{err}",
+            field.name
+        );
         checked.push(format!("{}={}", field.name, argument(&bad)));
     }
     assert!(mock.generations().is_empty(), "a refused value was sent");

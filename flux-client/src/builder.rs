@@ -133,7 +133,8 @@ impl FluxClientBuilder {
         self
     }
 
-    /// The API's base URL (default `https://image.onerouter.pro`). Plain `http` is refused
+    /// The API's base URL (default [`DEFAULT_BASE_URL`](crate::DEFAULT_BASE_URL), the API document's
+    /// first server). Plain `http` is refused
     /// except to loopback addresses, unless [`allow_insecure_http`](Self::allow_insecure_http).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();

@@ -80,10 +80,13 @@ impl FluxClient {
         &self.inner.config
     }
 
-    /// The generated progenitor client, for anything this layer does not cover, ready to use:
-    /// its API requests carry the key, and it shares this client's connections, timeouts, user
-    /// agent and TLS (see [`generated`](crate::generated) for how its answers are read). It
-    /// does not retry.
+    /// The generated progenitor client: the escape hatch for anything this layer does not
+    /// cover, not a third way to build a generation. Its API requests carry the key, and it
+    /// shares this client's connections, timeouts, user agent and TLS (see
+    /// [`generated`](crate::generated) for how its answers are read). It does not retry, and
+    /// a body built with it skips the one validation [`generate`](Self::generate) and
+    /// [`generate_json`](Self::generate_json) share (the document's types, enums and ranges,
+    /// nested ones included, and the layer's own rules): use those to generate images.
     pub fn generated(&self) -> &Client {
         &self.inner.generated
     }
@@ -115,9 +118,12 @@ impl FluxClient {
     pub(crate) async fn create_image(&self, body: CreateImageBody) -> Result<Images> {
         let inner = &self.inner;
         // Only an `n` the request set bounds the images kept: the server's default may change.
-        // Read through JSON, so whatever integer type the document gives `n` (`NonZeroU64` for
-        // `minimum: 1`) works.
-        let requested_n = serde_json::to_value(body.n).ok().and_then(|n| n.as_u64());
+        // Read from the wire form by name, so whatever integer type the document gives `n`
+        // (`NonZeroU64` for `minimum: 1`) works, and a document that renames or drops it
+        // leaves no bound instead of a build error.
+        let requested_n = serde_json::to_value(&body)
+            .ok()
+            .and_then(|wire| wire.get("n")?.as_u64());
         let body_n = requested_n.and_then(|n| usize::try_from(n).ok());
         let span = tracing::info_span!(
             "flux.generate",

@@ -335,3 +335,16 @@ fn timing(timeout: Option<Duration>, retry: &RetryPolicy) -> Result<(Duration, D
     };
     Ok((timeout, retry.deadline_for(timeout)))
 }
+
+impl FluxClient {
+    /// Starts a configuration with the defaults (no key yet).
+    pub fn builder() -> FluxClientBuilder {
+        FluxClientBuilder::default()
+    }
+
+    /// A client configured from `ONEROUTER_API_KEY` and, when set, `ONEROUTER_BASE_URL`.
+    /// Use [`FluxClientBuilder::from_env`] to change more settings.
+    pub fn from_env() -> Result<Self> {
+        FluxClientBuilder::from_env()?.build()
+    }
+}

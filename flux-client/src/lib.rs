@@ -14,20 +14,20 @@ mod answer;
 mod builder;
 mod client;
 mod config;
+mod connection;
 mod error;
 pub mod fields;
+mod format;
 pub mod generated;
-mod hooks;
 mod http;
 mod images;
-mod lenient;
 mod limiter;
 mod limits;
 mod metadata;
 mod request;
-mod response;
 mod retry;
 mod save;
+mod session;
 
 pub use builder::FluxClientBuilder;
 pub use client::FluxClient;
@@ -36,8 +36,9 @@ pub use config::{
     DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MODEL,
 };
 pub use error::{BoxError, ConnectionFailure, Error, Result};
+pub use format::ImageFormat;
 pub use generated::{REPAIRED_DOCUMENT, types};
-pub use images::{Image, ImageFormat, Images};
+pub use images::{Image, Images};
 pub use limits::{Limits, Rate, RateParseError};
 pub use metadata::{ImageMetadata, METADATA_KEYWORD, PARAMETERS_KEYWORD};
 pub use request::GenerateRequest;

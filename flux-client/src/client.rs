@@ -5,9 +5,12 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::builder::FluxClientBuilder;
+use crate::call_options::Effective;
 use crate::config::Config;
 use crate::error::Result;
+use crate::extras::Extras;
 use crate::generated::Client;
+use progenitor_client::ClientInfo as _;
 use crate::images::Images;
 use crate::limiter::Limiter;
 use crate::request::GenerateRequest;
@@ -115,7 +118,9 @@ impl FluxClient {
 
     /// Starts an image generation from a JSON object holding the request body's fields as the
     /// API names them (a `flux batch` line, a form): `prompt` is required, `model` defaults to
-    /// the client's, every field the document declares is accepted. An unknown key, a value of
+    /// the client's, every field the document declares is accepted, and an `extra` object (unless
+    /// the document declares a field `extra`) holds fields it does not declare, sent as
+    /// [`extra_body`](GenerateRequest::extra_body) sends them. An unknown key, a value of
     /// the wrong type or outside the document's range is reported by
     /// [`body`](GenerateRequest::body) and [`send`](GenerateRequest::send) as
     /// [`Error::InvalidRequest`](crate::Error::InvalidRequest).
@@ -128,6 +133,9 @@ impl FluxClient {
     ///
     /// let typo = serde_json::json!({"prompt": "a red fox", "sise": "9:16"});
     /// assert!(client.generate_json(&typo).body().unwrap_err().to_string().contains("`sise`"));
+    ///
+    /// let extra = serde_json::json!({"prompt": "a red fox", "extra": {"style": "photo"}});
+    /// assert!(client.generate_json(&extra).body().is_ok());
     /// # Ok::<(), flux_client::Error>(())
     /// ```
     pub fn generate_json(&self, fields: &serde_json::Value) -> GenerateRequest {
@@ -166,8 +174,27 @@ impl FluxClient {
     }
 
     /// Sends a checked body through the generated client, retrying per the policy.
-    pub(crate) async fn create_image(&self, body: CreateImageBody) -> Result<Images> {
+    pub(crate) async fn create_image(
+        &self,
+        body: CreateImageBody,
+        effective: Effective,
+        extras: Extras,
+    ) -> Result<Images> {
         let inner = &self.inner;
+        // Extras travel in the session of a client made for this request (one `Arc` clone of
+        // the connection pool); without them the shared one is used.
+        let per_request;
+        let generated = if extras.is_empty() {
+            &inner.generated
+        } else {
+            let shared = &inner.generated;
+            per_request = Client::new_with_client(
+                shared.baseurl(),
+                shared.client().clone(),
+                shared.inner().clone().with_extras(extras),
+            );
+            &per_request
+        };
         // Only an `n` the request set bounds the images kept: the server's default may change.
         // Read through JSON, so whatever integer type the document gives `n` (`NonZeroU64` for
         // `minimum: 1`) works.
@@ -182,16 +209,16 @@ impl FluxClient {
         let attempt = || {
             let body = body.clone();
             async move {
-                let result = inner.generated.create_image().body(body).send().await;
+                let result = generated.create_image().body(body).send().await;
                 crate::response::classify(result)
             }
         };
         let (response, request_id) = tracing::Instrument::instrument(
             retry::run(
                 &inner.limiter,
-                &inner.config.retry,
-                inner.config.timeout,
-                inner.config.deadline,
+                &effective.policy,
+                effective.timeout,
+                effective.deadline,
                 attempt,
             ),
             span,

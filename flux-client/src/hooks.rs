@@ -5,6 +5,7 @@
 //! so a request depends on nothing but the client that sends it: no task-local, no global.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Instant;
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
@@ -13,6 +14,7 @@ use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
 use crate::answer::{self, TooLarge};
 use crate::config::{ApiKey, AuthScheme, DEFAULT_MAX_RESPONSE_BYTES};
 use crate::error::Result;
+use crate::extras::Extras;
 use crate::generated::Client;
 
 /// What a generated [`Client`] carries besides its base URL and `reqwest::Client`: the
@@ -35,6 +37,8 @@ use crate::generated::Client;
 pub struct Session {
     auth: Option<HeaderValue>,
     max_response_bytes: u64,
+    /// Undeclared fields and headers of one request (a client made for that request).
+    extras: Option<Arc<Extras>>,
 }
 
 impl Session {
@@ -46,12 +50,19 @@ impl Session {
         Ok(Self {
             auth,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            extras: None,
         })
     }
 
     /// The largest answer body read, in bytes; a larger one is an error.
     pub fn max_response_bytes(mut self, bytes: u64) -> Self {
         self.max_response_bytes = bytes;
+        self
+    }
+
+    /// The same session, for one request that sends `extras` too.
+    pub(crate) fn with_extras(mut self, extras: Extras) -> Self {
+        self.extras = (!extras.is_empty()).then(|| Arc::new(extras));
         self
     }
 }
@@ -61,6 +72,7 @@ impl fmt::Debug for Session {
         f.debug_struct("Session")
             .field("auth", &self.auth.as_ref().map(|_| "<redacted>"))
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("extras", &self.extras)
             .finish()
     }
 }
@@ -76,6 +88,11 @@ impl ClientHooks<Session> for Client {
         request: &mut reqwest::Request,
         _info: &OperationInfo,
     ) -> std::result::Result<(), progenitor_client::Error<E>> {
+        if let Some(extras) = &self.inner().extras {
+            extras
+                .apply(request)
+                .map_err(progenitor_client::Error::Custom)?;
+        }
         let headers = request.headers_mut();
         headers.remove(&API_VERSION);
         if let Some(auth) = &self.inner().auth {

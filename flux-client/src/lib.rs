@@ -57,12 +57,16 @@
 //! `examples/mock.rs` for one against the mock.
 
 #![deny(missing_docs)]
+// docs.rs (nightly, `--cfg docsrs`): "Available on crate feature ... only" on feature-gated items.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod answer;
 mod builder;
+mod call_options;
 mod client;
 mod config;
 mod error;
+mod extras;
 pub mod fields;
 pub mod generated;
 mod hooks;
@@ -76,6 +80,7 @@ mod request;
 mod response;
 mod retry;
 mod save;
+mod schema;
 
 pub use builder::FluxClientBuilder;
 pub use client::FluxClient;
@@ -95,4 +100,5 @@ pub use retry::RetryPolicy;
 pub use save::DownloadPolicy;
 
 #[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;

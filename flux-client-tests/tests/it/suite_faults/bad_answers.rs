@@ -45,7 +45,7 @@ async fn empty_data_is_no_images_not_retried() {
         matches!(
             err,
             Error::NoImages {
-                request_id: None,
+                request_id: Some(_),
                 ..
             }
         ),

@@ -13,7 +13,7 @@ async fn a_429_without_retry_after_is_retried_then_rate_limited() {
     let server = always(status(429, None)).await;
     let err = fails(&unlimited(&server), &server).await;
     assert!(
-        matches!(&err, Error::RateLimited { retry_after: None, message, request_id: None, .. }
+        matches!(&err, Error::RateLimited { retry_after: None, message, request_id: Some(_), .. }
             if message == RATE_LIMITED),
         "{err:?}"
     );

@@ -10,13 +10,13 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::extras::Extras;
 use crate::generated::Client;
-use progenitor_client::ClientInfo as _;
 use crate::images::Images;
 use crate::limiter::Limiter;
 use crate::request::GenerateRequest;
 use crate::retry;
 use crate::save::Downloader;
 use crate::types::{self, CreateImageBody};
+use progenitor_client::ClientInfo as _;
 
 /// The client for the FLUX1.1 \[pro\] ultra image API. Cheap to clone (one `Arc`); clones share
 /// connections, and the futures of its requests own what they need, so they can be spawned.
@@ -170,7 +170,7 @@ impl FluxClient {
     /// # Ok::<(), flux_client::Error>(())
     /// ```
     pub fn images_from_response(&self, response: types::CreateImageResponse) -> Result<Images> {
-        Images::from_response(response, None, None, self.inner.downloader.clone())
+        Images::from_response(response, None, None, None, self.inner.downloader.clone())
     }
 
     /// Sends a checked body through the generated client, retrying per the policy.
@@ -224,6 +224,12 @@ impl FluxClient {
             span,
         )
         .await?;
-        Images::from_response(response, request_id, body_n, inner.downloader.clone())
+        Images::from_response(
+            response,
+            Some(body),
+            request_id,
+            body_n,
+            inner.downloader.clone(),
+        )
     }
 }

@@ -99,6 +99,9 @@ pub use reqwest;
 pub use retry::RetryPolicy;
 pub use save::DownloadPolicy;
 
+#[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub mod blocking;
 #[cfg(feature = "mock")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;

@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use crate::call_options::CallOptions;
 use crate::client::FluxClient;
-use crate::extras::{Extras, Refusal};
 use crate::error::{Error, Result};
+use crate::extras::{Extras, Refusal};
 use crate::fields::{self, REQUEST_FIELDS};
 use crate::images::Images;
 use crate::types::{CreateImageBody, builder};

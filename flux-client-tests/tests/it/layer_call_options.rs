@@ -49,7 +49,9 @@ async fn undeclared_fields_and_headers_reach_the_wire_and_declared_ones_are_refu
         (client.generate("fox").extra_body("size", "9:16"), "size"),
         (client.generate("fox").extra_body("prompt", "x"), "prompt"),
         (
-            client.generate("fox").extra_header("Authorization", "sk-other"),
+            client
+                .generate("fox")
+                .extra_header("Authorization", "sk-other"),
             "extra_header",
         ),
         (
@@ -119,7 +121,12 @@ async fn a_requests_retries_and_timeout_override_the_clients() {
     let client = client(&server);
     // The client retries a 503 twice; this request not at all.
     server.push_fault("status;code=503".parse().unwrap());
-    let err = client.generate("fox").max_retries(0).send().await.unwrap_err();
+    let err = client
+        .generate("fox")
+        .max_retries(0)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(503));
     assert_eq!(server.requests_on(Listener::Api).len(), 1);
 
@@ -144,7 +151,16 @@ async fn a_requests_retries_and_timeout_override_the_clients() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::InvalidRequest { field: "deadline", .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::InvalidRequest {
+                field: "deadline",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert_eq!(server.requests_on(Listener::Api).len(), before);
 }
 

@@ -57,7 +57,10 @@ fn the_schema_agrees_with_the_document_on_every_field() {
                 ours.sort_by_key(Value::to_string);
                 assert_eq!(ours, theirs, "{name}: enum");
             }
-            None => assert!(our.get("enum").is_none(), "{name}: an enum the document lacks"),
+            None => assert!(
+                our.get("enum").is_none(),
+                "{name}: an enum the document lacks"
+            ),
         }
         for bound in ["minimum", "maximum"] {
             assert_eq!(
@@ -100,7 +103,14 @@ async fn an_object_valid_under_the_schema_is_accepted_by_the_client_and_the_mock
         "enable_safety_checker": false,
         "enhance_prompt": false,
     });
-    assert!(validator.is_valid(&object), "{:?}", validator.iter_errors(&object).map(|e| e.to_string()).collect::<Vec<_>>());
+    assert!(
+        validator.is_valid(&object),
+        "{:?}",
+        validator
+            .iter_errors(&object)
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+    );
     for invalid in [
         json!({"model": "m", "prompt": "p", "n": 0}),
         json!({"model": "m", "prompt": "p", "image_prompt_strength": 1.5}),
@@ -125,7 +135,11 @@ async fn an_object_valid_under_the_schema_is_accepted_by_the_client_and_the_mock
     // A batch line may leave `model` out and carry `extra`.
     let line_schema = GenerateRequest::batch_line_schema();
     let line = json!({"prompt": "a red fox", "extra": {"style": "photo"}});
-    assert!(jsonschema::validator_for(&line_schema).unwrap().is_valid(&line));
+    assert!(
+        jsonschema::validator_for(&line_schema)
+            .unwrap()
+            .is_valid(&line)
+    );
     client.generate_json(&line).send().await.unwrap();
     let sent = server.requests_on(Listener::Api)[1].json().unwrap();
     assert_eq!(sent["style"], "photo");

@@ -45,7 +45,10 @@ async fn a_500_and_a_502_are_api_errors_not_retried_by_default() {
                 assert_eq!(*retry_after, None);
                 // The mock answers every request with an id, as a real API does.
                 let last = server.requests_on(flux_client::mock::Listener::Api);
-                assert_eq!(request_id.as_deref(), Some(last.last().unwrap().request_id.as_str()));
+                assert_eq!(
+                    request_id.as_deref(),
+                    Some(last.last().unwrap().request_id.as_str())
+                );
             }
             other => panic!("{code}: {other:?}"),
         }

@@ -1,4 +1,4 @@
-//! The README's "Use it" program: generates two 9:16 images and saves them into a directory.
+//! The README's program, with arguments: generates two 9:16 images and saves them into a directory.
 //!
 //! Needs `ONEROUTER_API_KEY` (your OneRouter key; the example stops with an error without it).
 //! `ONEROUTER_BASE_URL` is optional: it defaults to the real API (`https://image.onerouter.pro`,

@@ -239,7 +239,7 @@ impl FluxClientBuilder {
     }
 
     /// Uses your own `reqwest::Client` (proxies, custom TLS roots, ...) for API calls and
-    /// downloads, instead of the one this crate builds (rustls with aws-lc-rs, see the README).
+    /// downloads, instead of the one this crate builds (rustls with aws-lc-rs, see `docs/library.md`).
     /// It must not carry an `Authorization` default header: the layer adds the key to API
     /// requests itself, and your header would reach the image host.
     ///

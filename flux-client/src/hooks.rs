@@ -79,7 +79,7 @@ impl fmt::Debug for Session {
 
 /// progenitor's generated requests carry `api-version: <info.version>`, which the API does not
 /// use, so the hook drops it. progenitor's `accept: application/json` stays: without it reqwest
-/// would send its own `accept: */*` (README "Use it in your program").
+/// would send its own `accept: */*` (`docs/library.md`, "What goes on the wire").
 static API_VERSION: HeaderName = HeaderName::from_static("api-version");
 
 impl ClientHooks<Session> for Client {

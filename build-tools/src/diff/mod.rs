@@ -3,7 +3,7 @@
 //! [`diff`] compares two **repaired** documents (run both through [`crate::repair`] first, so
 //! that a defect upstream mends, or a fix the repair makes, is not reported as a change) and
 //! returns one [`Change`] per difference, each with a [`Verdict`] decided the way a Rust user of
-//! the generated crate feels it. The rules, and why, are in the README section
+//! the generated crate feels it. The rules, and why, are in `build-tools/docs/diff.md`,
 //! "What a new document changes: build-tools diff"; in short:
 //!
 //! * generated structs and enums are `#[non_exhaustive]` and built through builders, so a new

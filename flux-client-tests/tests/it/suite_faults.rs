@@ -1,6 +1,6 @@
 //! Every API fault the mock injects, through the layer: the exact [`Error`] users see (variant,
 //! fields, one-line `Display`) and how many attempts reached the server under the default retry
-//! policy and the opt-ins. The README's "What the client reports for each fault" table quotes the
+//! policy and the opt-ins. `docs/mock.md`'s "What the client reports for each fault" table quotes the
 //! `Display` strings asserted here.
 
 use flux_client::mock::{Fault, MockServer};

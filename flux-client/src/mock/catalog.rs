@@ -1,5 +1,5 @@
 //! The faults the mock can inject, as people type them: one place for `flux --help`, the
-//! README's table and the tests that check each example parses.
+//! fault table in `docs/mock.md` and the tests that check each example parses.
 
 /// Every fault's syntax, an example that parses, and what the mock then does.
 ///

@@ -1,5 +1,5 @@
 //! `flux mock` keeps a bounded record of requests and images: a long-running mock's memory
-//! stays flat. Sends 100,000 generations, so it is run on demand (see the README's figures):
+//! stays flat. Sends 100,000 generations, so it is run on demand (see the figures in `build-tools/README.md`):
 //! `cargo test --release -p flux-client --features cli --test cli mock_memory -- --ignored --nocapture`.
 
 use std::io::{BufRead, BufReader};

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-/// How the command ended; the numbers are documented in `flux --help` and the README.
+/// How the command ended; the numbers are documented in `flux --help` and the README (`docs/flux-command.md` in full).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
     /// Everything asked for was done.

@@ -1,8 +1,8 @@
 //! A blocking client, for programs without an async runtime (cargo feature `blocking`), as
 //! `reqwest::blocking` is for reqwest.
 //!
-//! The same builder ([`FluxClientBuilder`](crate::FluxClientBuilder)) and the same request
-//! ([`GenerateRequest`](crate::GenerateRequest), every setter and check) as the async client:
+//! The same builder ([`FluxClientBuilder`]) and the same request
+//! ([`GenerateRequest`], every setter and check) as the async client:
 //! [`FluxClient`] owns a small Tokio runtime (one worker thread, started when it is built) and
 //! runs the async client on it, so everything the async client guarantees holds here too: the
 //! key only on API requests, retries and the shared [`Limits`](crate::Limits), saves streamed

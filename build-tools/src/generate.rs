@@ -17,8 +17,9 @@ pub const RENAMES: &[(&str, &str)] = &[
 ];
 
 /// The type the generated `Client` carries as progenitor's inner value (`ClientInfo::inner`),
-/// defined by the hand-written layer of `flux-client`.
-pub const INNER_TYPE: &str = "crate::hooks::Session";
+/// defined by the hand-written layer of `flux-client` and public there as
+/// `flux_client::generated::Session` (the generated code is included in that module).
+pub const INNER_TYPE: &str = "crate::generated::Session";
 
 /// Generates the client's Rust source from a repaired document.
 ///

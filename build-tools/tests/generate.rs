@@ -223,3 +223,44 @@ fn a_new_field_gets_a_typed_setter_and_a_table_entry_with_its_prose_range() {
     assert!(rendered.fields.contains("\"https://image.example.net\""));
     assert!(rendered.fields.contains("name: \"guidance\""));
 }
+
+#[test]
+fn integer_enums_and_nested_declarations_reach_the_field_table() {
+    let mut doc = stored();
+    let properties = &mut doc["paths"]["/v1/images/generations"]["post"]["requestBody"]["content"]
+        ["application/json"]["schema"]["properties"];
+    properties["steps"] = json!({"type": "integer", "enum": [20, 28, 50], "default": 28});
+    properties["loras"] = json!({"type": "array", "items": {"type": "object", "required": ["path"],
+        "properties": {"path": {"type": "string"}, "scale": {"type": "number", "minimum": 0, "maximum": 2}}}});
+    let repaired = repair(doc).unwrap().document;
+    let source = generate_client(&repaired).unwrap();
+    let surface = build_tools::surface::read(&repaired).unwrap();
+    let steps = surface.fields.iter().find(|f| f.name == "steps").unwrap();
+    assert_eq!(steps.values, ["20", "28", "50"]);
+    let loras = surface.fields.iter().find(|f| f.name == "loras").unwrap();
+    let item = loras.items.as_deref().expect("the items are read");
+    assert_eq!(item.wire_type, "object");
+    let scale = item.properties.iter().find(|p| p.name == "scale").unwrap();
+    assert_eq!((scale.minimum, scale.maximum), (Some(0.0), Some(2.0)));
+    assert!(
+        item.properties
+            .iter()
+            .any(|p| p.name == "path" && p.required)
+    );
+
+    let rendered = build_tools::surface::render(&surface, &source).unwrap();
+    let table = rendered
+        .fields
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(table.contains(r#"values: &["20", "28", "50"]"#), "{table}");
+    assert!(
+        table.contains(r#"name: "scale", wire_type: WireType::Number"#),
+        "{table}"
+    );
+    assert!(
+        table.contains("minimum: Some(0.0), maximum: Some(2.0)"),
+        "{table}"
+    );
+}

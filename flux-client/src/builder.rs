@@ -133,7 +133,8 @@ impl FluxClientBuilder {
         self
     }
 
-    /// The API's base URL (default `https://image.onerouter.pro`). Plain `http` is refused
+    /// The API's base URL (default [`DEFAULT_BASE_URL`](crate::DEFAULT_BASE_URL), the API document's
+    /// first server). Plain `http` is refused
     /// except to loopback addresses, unless [`allow_insecure_http`](Self::allow_insecure_http).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
@@ -337,4 +338,17 @@ fn timing(timeout: Option<Duration>, retry: &RetryPolicy) -> Result<(Duration, D
         (None, None) => DEFAULT_TIMEOUT,
     };
     Ok((timeout, retry.deadline_for(timeout)))
+}
+
+impl FluxClient {
+    /// Starts a configuration with the defaults (no key yet).
+    pub fn builder() -> FluxClientBuilder {
+        FluxClientBuilder::default()
+    }
+
+    /// A client configured from `ONEROUTER_API_KEY` and, when set, `ONEROUTER_BASE_URL`.
+    /// Use [`FluxClientBuilder::from_env`] to change more settings.
+    pub fn from_env() -> Result<Self> {
+        FluxClientBuilder::from_env()?.build()
+    }
 }

@@ -1,10 +1,11 @@
-//! [`FluxClient`]: configuration in, generated client underneath (its builder is in
-//! `builder.rs`).
+//! [`FluxClient`]: configuration in, generated client underneath. Its constructors are with
+//! the builder (`builder.rs`), its request starters with the request (`request.rs`), so this
+//! module imports neither.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use crate::builder::FluxClientBuilder;
+use crate::answer::Answer;
 use crate::call_options::Effective;
 use crate::config::Config;
 use crate::error::Result;
@@ -12,11 +13,11 @@ use crate::extras::Extras;
 use crate::generated::Client;
 use crate::images::Images;
 use crate::limiter::Limiter;
-use crate::request::GenerateRequest;
 use crate::retry;
+use crate::retry::{Class, Failure};
 use crate::save::Downloader;
+use crate::session;
 use crate::types::{self, CreateImageBody};
-use progenitor_client::ClientInfo as _;
 
 /// The client for the FLUX1.1 \[pro\] ultra image API. Cheap to clone (one `Arc`); clones share
 /// connections, and the futures of its requests own what they need, so they can be spawned.
@@ -76,76 +77,18 @@ impl fmt::Debug for FluxClient {
 }
 
 impl FluxClient {
-    /// Starts a configuration with the defaults (no key yet).
-    pub fn builder() -> FluxClientBuilder {
-        FluxClientBuilder::default()
-    }
-
-    /// A client configured from `ONEROUTER_API_KEY` and, when set, `ONEROUTER_BASE_URL`.
-    /// Use [`FluxClientBuilder::from_env`] to change more settings.
-    pub fn from_env() -> Result<Self> {
-        FluxClientBuilder::from_env()?.build()
-    }
-
     /// The configuration in use (`Debug` redacts the key).
     pub fn config(&self) -> &Config {
         &self.inner.config
     }
 
-    /// Starts an image generation for `prompt`; set options on the request, then
-    /// [`send`](GenerateRequest::send) it. The request holds a clone of this client, so its
-    /// future is `Send + 'static`:
-    ///
-    /// ```
-    /// # #[cfg(feature = "mock")]
-    /// # #[tokio::main]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let server = flux_client::mock::MockServer::start().await?;
-    /// let client = flux_client::FluxClient::builder()
-    ///     .base_url(server.base_url())
-    ///     .api_key(server.api_key())
-    ///     .build()?;
-    /// let task = tokio::spawn(client.generate("a red fox").send());
-    /// let images = task.await??;
-    /// assert_eq!(images.len(), 1);
-    /// # Ok(()) }
-    /// # #[cfg(not(feature = "mock"))]
-    /// # fn main() {}
-    /// ```
-    pub fn generate(&self, prompt: impl Into<String>) -> GenerateRequest {
-        GenerateRequest::new(self.clone(), prompt.into())
-    }
-
-    /// Starts an image generation from a JSON object holding the request body's fields as the
-    /// API names them (a `flux batch` line, a form): `prompt` is required, `model` defaults to
-    /// the client's, every field the document declares is accepted, and an `extra` object (unless
-    /// the document declares a field `extra`) holds fields it does not declare, sent as
-    /// [`extra_body`](GenerateRequest::extra_body) sends them. An unknown key, a value of
-    /// the wrong type or outside the document's range is reported by
-    /// [`body`](GenerateRequest::body) and [`send`](GenerateRequest::send) as
-    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest).
-    ///
-    /// ```
-    /// let client = flux_client::FluxClient::builder().api_key("sk-test").build()?;
-    /// let fields = serde_json::json!({"prompt": "a red fox", "size": "9:16", "n": 2});
-    /// let body = client.generate_json(&fields).body()?;
-    /// assert_eq!(body.model, flux_client::DEFAULT_MODEL);
-    ///
-    /// let typo = serde_json::json!({"prompt": "a red fox", "sise": "9:16"});
-    /// assert!(client.generate_json(&typo).body().unwrap_err().to_string().contains("`sise`"));
-    ///
-    /// let extra = serde_json::json!({"prompt": "a red fox", "extra": {"style": "photo"}});
-    /// assert!(client.generate_json(&extra).body().is_ok());
-    /// # Ok::<(), flux_client::Error>(())
-    /// ```
-    pub fn generate_json(&self, fields: &serde_json::Value) -> GenerateRequest {
-        GenerateRequest::from_json(self.clone(), fields)
-    }
-
-    /// The generated progenitor client, for anything this layer does not cover, ready to use:
-    /// its API requests carry the key, and it shares this client's connections, timeouts, user
-    /// agent and TLS (see [`generated`](crate::generated) for how its answers are read). It
-    /// does not retry.
+    /// The generated progenitor client: the escape hatch for anything this layer does not
+    /// cover, not a third way to build a generation. Its API requests carry the key, and it
+    /// shares this client's connections, timeouts, user agent and TLS (see
+    /// [`generated`](crate::generated) for how its answers are read). It does not retry, and
+    /// a body built with it skips the one validation [`generate`](Self::generate) and
+    /// [`generate_json`](Self::generate_json) share (the document's types, enums and ranges,
+    /// nested ones included, and the layer's own rules): use those to generate images.
     pub fn generated(&self) -> &Client {
         &self.inner.generated
     }
@@ -181,24 +124,15 @@ impl FluxClient {
         extras: Extras,
     ) -> Result<Images> {
         let inner = &self.inner;
-        // Extras travel in the session of a client made for this request (one `Arc` clone of
-        // the connection pool); without them the shared one is used.
-        let per_request;
-        let generated = if extras.is_empty() {
-            &inner.generated
-        } else {
-            let shared = &inner.generated;
-            per_request = Client::new_with_client(
-                shared.baseurl(),
-                shared.client().clone(),
-                shared.inner().clone().with_extras(extras),
-            );
-            &per_request
-        };
+        let extras = (!extras.is_empty()).then(|| Arc::new(extras));
+        let extras = extras.as_ref();
         // Only an `n` the request set bounds the images kept: the server's default may change.
-        // Read through JSON, so whatever integer type the document gives `n` (`NonZeroU64` for
-        // `minimum: 1`) works.
-        let requested_n = serde_json::to_value(body.n).ok().and_then(|n| n.as_u64());
+        // Read from the wire form by name, so whatever integer type the document gives `n`
+        // (`NonZeroU64` for `minimum: 1`) works, and a document that renames or drops it
+        // leaves no bound instead of a build error.
+        let requested_n = serde_json::to_value(&body)
+            .ok()
+            .and_then(|wire| wire.get("n")?.as_u64());
         let body_n = requested_n.and_then(|n| usize::try_from(n).ok());
         let span = tracing::info_span!(
             "flux.generate",
@@ -209,11 +143,20 @@ impl FluxClient {
         let attempt = || {
             let body = body.clone();
             async move {
-                let result = generated.create_image().body(body).send().await;
-                crate::response::classify(result)
+                let (client, slot) = session::for_attempt(&inner.generated, extras);
+                let result = client.create_image().body(body).send().await;
+                drop(client);
+                match Arc::into_inner(slot).and_then(OnceLock::into_inner) {
+                    Some(decoded) => decoded,
+                    // No answer arrived: progenitor's error is the HTTP stack's or the body's.
+                    None => Err(Box::new(unanswered(result.err()))),
+                }
             }
         };
-        let (response, request_id) = tracing::Instrument::instrument(
+        let Answer {
+            response,
+            request_id,
+        } = tracing::Instrument::instrument(
             retry::run(
                 &inner.limiter,
                 &effective.policy,
@@ -231,5 +174,29 @@ impl FluxClient {
             body_n,
             inner.downloader.clone(),
         )
+    }
+}
+
+/// A layer attempt that ended before the session's hook read an answer.
+fn unanswered(error: Option<progenitor_client::Error<types::ErrorBody>>) -> Failure {
+    use progenitor_client::Error as G;
+    let error = match error {
+        Some(G::CommunicationError(e) | G::InvalidUpgrade(e) | G::ResponseBodyError(e)) => {
+            return crate::connection::failure(e);
+        }
+        Some(G::InvalidRequest(reason)) => crate::Error::invalid("body", reason),
+        other => crate::Error::Connection {
+            reason: other.map_or_else(
+                || "no answer was read".to_owned(),
+                |e| crate::connection::describe(&e),
+            ),
+            kind: crate::ConnectionFailure::Other,
+            source: None,
+        },
+    };
+    Failure {
+        error,
+        class: Class::Final,
+        retry_after: None,
     }
 }

@@ -4,12 +4,12 @@
 //!
 //! [`FluxClient::generated`](crate::FluxClient::generated) returns a [`Client`] ready to use:
 //! the key on API requests (and only there), the client's timeouts, user agent and TLS, and the
-//! answer read through the same hooks as the layer's own calls. Two things differ from a bare
-//! progenitor client, both done by those hooks: a `200` whose body is OneRouter's
-//! `{"error": {...}}` arrives as [`Error::ErrorResponse`] with the status the body's `code`
-//! names, and an error answer whose body is not the API's error JSON gets one written from its
-//! status (marked with the `x-flux-client-synthesized: 1` header). Its requests do not carry
-//! the `api-version` header progenitor writes (the API does not use it).
+//! answers read by progenitor as it generates them: a `200` whose body is OneRouter's
+//! `{"error": {...}}`, or an error answer whose body is not the API's error JSON, arrives as
+//! [`Error::InvalidResponsePayload`] with the bytes; the layer's own decoder (which keeps the
+//! status, request id and `Retry-After` of such answers, and salvages paid images) serves only
+//! [`FluxClient`](crate::FluxClient)'s calls. Its requests do not carry the `api-version`
+//! header progenitor writes (the API does not use it).
 //!
 //! ```
 //! # #[cfg(feature = "mock")]
@@ -32,7 +32,7 @@
 // The document's prose ("FLUX1.1 [pro] ultra") is not meant as intra-doc links.
 #![allow(rustdoc::broken_intra_doc_links)]
 
-pub use crate::hooks::Session;
+pub use crate::session::Session;
 
 // progenitor's output re-exports its `Error` (the error of calls made on the generated
 // [`Client`]), `ResponseValue`, `ClientInfo` and `ByteStream` here.

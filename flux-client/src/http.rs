@@ -7,7 +7,7 @@
 //! they had, whether they are built before or after this one.
 //!
 //! The client carries no `Authorization` header: the key is added to API requests only, by the
-//! generated client's hook (`hooks.rs`), so the same client downloads images from any host
+//! generated client's hook (`session.rs`), so the same client downloads images from any host
 //! without leaking it.
 
 use std::sync::Arc;

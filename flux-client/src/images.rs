@@ -1,6 +1,5 @@
 //! The generated images and what can be done with them.
 
-mod format;
 mod image;
 
 use std::path::{Path, PathBuf};
@@ -11,7 +10,6 @@ use crate::metadata::ImageMetadata;
 use crate::save::{Downloader, Saved};
 use crate::types::{CreateImageBody, CreateImageResponse};
 
-pub use format::ImageFormat;
 pub use image::Image;
 
 /// The images of one successful generation, in the server's order. Never empty.

@@ -17,22 +17,22 @@ mod builder;
 mod call_options;
 mod client;
 mod config;
+mod connection;
 mod error;
 mod extras;
 pub mod fields;
+mod format;
 pub mod generated;
-mod hooks;
 mod http;
 mod images;
-mod lenient;
 mod limiter;
 mod limits;
 mod metadata;
 mod request;
-mod response;
 mod retry;
 mod save;
 mod schema;
+mod session;
 
 pub use builder::FluxClientBuilder;
 pub use client::FluxClient;
@@ -41,8 +41,9 @@ pub use config::{
     DEFAULT_MAX_DOWNLOAD_BYTES, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MODEL,
 };
 pub use error::{BoxError, ConnectionFailure, Error, Result};
+pub use format::ImageFormat;
 pub use generated::{REPAIRED_DOCUMENT, types};
-pub use images::{Image, ImageFormat, Images};
+pub use images::{Image, Images};
 pub use limits::{Limits, Rate, RateParseError};
 pub use metadata::{ImageMetadata, METADATA_KEYWORD, PARAMETERS_KEYWORD};
 pub use request::GenerateRequest;

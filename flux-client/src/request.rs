@@ -6,11 +6,18 @@
 //! the document adds gets a setter, and a `minimum`/`maximum` it states gets a check, by
 //! regeneration alone. This file keeps what is the layer's own: the model default, the
 //! conversions the setters share, the JSON form ([`FluxClient::generate_json`]) and the checks
-//! the document does not state (a non-empty prompt, an http(s) `image_url`).
+//! the document does not state (a non-empty prompt and model, an http(s) `image_url`).
+//!
+//! One validation serves both forms: every value, from a typed setter (converted to its wire
+//! JSON) or from the JSON form, goes through [`GenerateRequest::check`], which applies the
+//! document's field table ([`RequestField::check`](crate::fields::RequestField::check): types,
+//! enums, ranges, nested arrays and objects) and then the layer's own rules, keyed by the
+//! field's wire name so that a document which renames or drops a field only drops the rule.
 
 use std::fmt::Display;
 
 use reqwest::Url;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -71,21 +78,30 @@ pub struct GenerateRequest {
 
 impl GenerateRequest {
     pub(crate) fn new(client: FluxClient, prompt: String) -> Self {
+        let mut request = Self::blank(client);
+        request.check("prompt", &Value::from(prompt.as_str()));
+        request.body = std::mem::take(&mut request.body).prompt(prompt);
+        request
+    }
+
+    /// The model set, nothing else.
+    fn blank(client: FluxClient) -> Self {
         let model = client.config().model().to_owned();
-        Self {
+        let mut request = Self {
             client,
-            body: builder::CreateImageBody::default()
-                .model(model)
-                .prompt(prompt),
+            body: builder::CreateImageBody::default(),
             rejected: Vec::new(),
             options: CallOptions::default(),
             extras: Extras::default(),
-        }
+        };
+        request.check("model", &Value::from(model.as_str()));
+        request.body = std::mem::take(&mut request.body).model(model);
+        request
     }
 
     /// The request described by a JSON object: see [`FluxClient::generate_json`].
     pub(crate) fn from_json(client: FluxClient, fields: &Value) -> Self {
-        let mut request = Self::new(client, String::new());
+        let mut request = Self::blank(client);
         let Some(object) = fields.as_object() else {
             request.reject("body", format!("is {fields}, expected a JSON object"));
             return request;
@@ -122,13 +138,12 @@ impl GenerateRequest {
         }
         for field in REQUEST_FIELDS {
             match object.get(field.name) {
+                // The layer sets the model when the object does not.
                 None if field.required && field.name != "model" => {
                     request.reject(field.name, "is missing");
                 }
                 Some(value) => {
-                    if let Err(reason) = field.check(value) {
-                        request.reject(field.name, reason);
-                    }
+                    request.check(field.name, value);
                 }
                 None => {}
             }
@@ -154,29 +169,55 @@ impl GenerateRequest {
         request
     }
 
+    /// The one validation of a value, whichever form set it: the document's declaration of
+    /// the field (the generated table), then the layer's own rules for it. Records why it
+    /// was refused, replacing what an earlier value of the same field left; `true` when it
+    /// is accepted.
+    fn check(&mut self, field: &'static str, value: &Value) -> bool {
+        self.rejected.retain(|(f, _)| *f != field);
+        let declared = fields::field(field).map_or(Ok(()), |declared| {
+            declared.check(value).map_err(|refusal| refusal.to_string())
+        });
+        match declared.and_then(|()| layer_rule(field, value)) {
+            Ok(()) => true,
+            Err(reason) => {
+                self.reject(field, reason);
+                false
+            }
+        }
+    }
+
     fn reject(&mut self, field: &'static str, reason: impl Into<String>) {
         self.rejected.retain(|(f, _)| *f != field);
         self.rejected.push((field, reason.into()));
     }
 
-    /// Converts a setter's input, recording why when it cannot be (used by the generated
-    /// setters).
+    /// Converts a setter's input to the generated field's type, then checks its wire form
+    /// like any other value (used by the generated setters).
     pub(crate) fn convert<T, V>(&mut self, field: &'static str, value: V) -> Option<T>
     where
+        T: Serialize,
         V: TryInto<T>,
         V::Error: Display,
     {
         self.rejected.retain(|(f, _)| *f != field);
         match value.try_into() {
-            Ok(value) => Some(value),
+            Ok(value) => {
+                let wire = serde_json::to_value(&value).unwrap_or(Value::Null);
+                self.check(field, &wire).then_some(value)
+            }
             Err(e) => {
-                self.reject(field, format!("is not a valid value: {e}"));
+                let expected = fields::field(field)
+                    .filter(|f| !f.values.is_empty())
+                    .map(|f| format!(", expected one of {}", f.values.join(", ")))
+                    .unwrap_or_default();
+                self.reject(field, format!("is not a valid value ({e}){expected}"));
                 None
             }
         }
     }
 
-    /// An integer setter's value: checked against the document's range, then converted to the
+    /// An integer setter's value: checked like any other value, then converted to the
     /// generated field's type (which may be narrower, such as `NonZeroU64` for `minimum: 1`).
     pub(crate) fn integer<T: DeserializeOwned>(
         &mut self,
@@ -186,8 +227,8 @@ impl GenerateRequest {
         self.wire(field, Value::from(value))
     }
 
-    /// A number setter's value: finite (JSON has no NaN or infinity) and within the document's
-    /// range.
+    /// A number setter's value: finite (JSON has no NaN or infinity), then checked like any
+    /// other value.
     pub(crate) fn number<T: DeserializeOwned>(
         &mut self,
         field: &'static str,
@@ -203,9 +244,7 @@ impl GenerateRequest {
     }
 
     fn wire<T: DeserializeOwned>(&mut self, field: &'static str, value: Value) -> Option<T> {
-        self.rejected.retain(|(f, _)| *f != field);
-        if let Some(Err(reason)) = fields::field(field).map(|f| f.check(&value)) {
-            self.reject(field, reason);
+        if !self.check(field, &value) {
             return None;
         }
         match serde_json::from_value(value) {
@@ -251,21 +290,10 @@ impl GenerateRequest {
         if let Some((field, reason)) = self.rejected.first() {
             return Err(Error::invalid(field, reason.clone()));
         }
-        let body: CreateImageBody = self
-            .body
+        self.body
             .clone()
             .try_into()
-            .map_err(|e| Error::invalid("body", format!("{e}")))?;
-        if body.prompt.trim().is_empty() {
-            return Err(Error::invalid("prompt", "is empty"));
-        }
-        if body.model.trim().is_empty() {
-            return Err(Error::invalid("model", "is empty"));
-        }
-        if let Some(url) = &body.image_url {
-            check_image_url(url)?;
-        }
-        Ok(body)
+            .map_err(|e| Error::invalid("body", format!("{e}")))
     }
 
     /// Validates the request, sends it (retrying as the client's policy allows) and returns the
@@ -423,22 +451,85 @@ impl GenerateRequest {
     }
 }
 
+impl FluxClient {
+    /// Starts an image generation for `prompt`; set options on the request, then
+    /// [`send`](GenerateRequest::send) it. The request holds a clone of this client, so its
+    /// future is `Send + 'static`:
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")]
+    /// # #[tokio::main]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let server = flux_client::mock::MockServer::start().await?;
+    /// let client = flux_client::FluxClient::builder()
+    ///     .base_url(server.base_url())
+    ///     .api_key(server.api_key())
+    ///     .build()?;
+    /// let task = tokio::spawn(client.generate("a red fox").send());
+    /// let images = task.await??;
+    /// assert_eq!(images.len(), 1);
+    /// # Ok(()) }
+    /// # #[cfg(not(feature = "mock"))]
+    /// # fn main() {}
+    /// ```
+    pub fn generate(&self, prompt: impl Into<String>) -> GenerateRequest {
+        GenerateRequest::new(self.clone(), prompt.into())
+    }
+
+    /// Starts an image generation from a JSON object holding the request body's fields as the
+    /// API names them (a `flux batch` line, a form): `prompt` is required, `model` defaults to
+    /// the client's, every field the document declares is accepted, and an `extra` object (unless
+    /// the document declares a field `extra`) holds fields it does not declare, sent as
+    /// [`extra_body`](GenerateRequest::extra_body) sends them. An unknown key, a value of
+    /// the wrong type or outside the document's range is reported by
+    /// [`body`](GenerateRequest::body) and [`send`](GenerateRequest::send) as
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest).
+    ///
+    /// ```
+    /// let client = flux_client::FluxClient::builder().api_key("sk-test").build()?;
+    /// let fields = serde_json::json!({"prompt": "a red fox", "size": "9:16", "n": 2});
+    /// let body = client.generate_json(&fields).body()?;
+    /// assert_eq!(body.model, flux_client::DEFAULT_MODEL);
+    ///
+    /// let typo = serde_json::json!({"prompt": "a red fox", "sise": "9:16"});
+    /// assert!(client.generate_json(&typo).body().unwrap_err().to_string().contains("`sise`"));
+    ///
+    /// let extra = serde_json::json!({"prompt": "a red fox", "extra": {"style": "photo"}});
+    /// assert!(client.generate_json(&extra).body().is_ok());
+    /// # Ok::<(), flux_client::Error>(())
+    /// ```
+    pub fn generate_json(&self, fields: &serde_json::Value) -> GenerateRequest {
+        GenerateRequest::from_json(self.clone(), fields)
+    }
+}
+
 mod generated_setters {
     //! One setter per request body field, generated by `build.rs` from the API document.
     include!(concat!(env!("OUT_DIR"), "/request_setters.rs"));
 }
 
-fn check_image_url(text: &str) -> Result<()> {
-    let field = "image_url";
-    let url = Url::parse(text).map_err(|e| Error::invalid(field, format!("is not a URL: {e}")))?;
+/// The checks the document does not state, by wire name: a field the document renames or
+/// drops simply has none.
+fn layer_rule(field: &str, value: &Value) -> std::result::Result<(), String> {
+    match (field, value) {
+        ("prompt" | "model", Value::String(text)) if text.trim().is_empty() => {
+            Err("is empty".to_owned())
+        }
+        ("image_url", Value::String(url)) => check_image_url(url),
+        _ => Ok(()),
+    }
+}
+
+fn check_image_url(text: &str) -> std::result::Result<(), String> {
+    let url = Url::parse(text).map_err(|e| format!("is not a URL: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(Error::invalid(
-            field,
-            format!("has scheme `{}`, expected http or https", url.scheme()),
+        return Err(format!(
+            "has scheme `{}`, expected http or https",
+            url.scheme()
         ));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(Error::invalid(field, "has no host"));
+        return Err("has no host".to_owned());
     }
     Ok(())
 }

@@ -4,7 +4,8 @@
 //!
 //! [`read`] gives a [`Surface`]: the default base URL (the first `servers` URL) and, for every
 //! property of the `create_image` request body, its wire name, JSON type, enum values,
-//! description, server default, `minimum`/`maximum` and whether it is required. [`render`] pairs
+//! description, server default, `minimum`/`maximum`, whether it is required and, for arrays and
+//! objects, the same of their items and properties (so nested values get the same checks). [`render`] pairs
 //! it with the generated Rust types and writes two files that `flux-client` includes:
 //!
 //! * [`Rendered::fields`]: `DOCUMENT_BASE_URL` and `REQUEST_FIELDS`, a table of the properties
@@ -63,7 +64,7 @@ pub struct Surface {
     pub fields: Vec<Field>,
 }
 
-/// One property of the request body.
+/// One property of the request body (or, nested, of an object in it, or an array's items).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Field {
     /// The name on the wire.
@@ -71,7 +72,8 @@ pub struct Field {
     /// The JSON type: `string`, `integer`, `number`, `boolean`, `array`, `object`, or `any`
     /// when the schema does not give one.
     pub wire_type: String,
-    /// The enum members, empty when the field is not an enum.
+    /// The enum members, empty when the field is not an enum: a string member as itself, a
+    /// number member (an integer enum's) as its JSON text.
     pub values: Vec<String>,
     /// The description, trimmed (empty when there is none).
     pub description: String,
@@ -81,8 +83,12 @@ pub struct Field {
     pub minimum: Option<f64>,
     /// The inclusive upper bound.
     pub maximum: Option<f64>,
-    /// Whether the body must carry it.
+    /// Whether the body (or the object it is a property of) must carry it.
     pub required: bool,
+    /// For an array: what each item is.
+    pub items: Option<Box<Field>>,
+    /// For an object: its declared properties, in the document's (sorted) order.
+    pub properties: Vec<Field>,
 }
 
 /// Reads the surface from a repaired document. Errors name the JSON pointer.
@@ -111,49 +117,104 @@ pub fn read(document: &Value) -> Result<Surface, String> {
     let mut fields = Vec::new();
     for (name, property) in properties {
         let at = crate::pointer::child(&format!("{schema_at}/properties"), name);
-        let property = crate::pointer::resolve_ref(document, Some(property))
-            .ok_or_else(|| format!("{at}: a `$ref` that does not resolve in this document"))?;
-        // A schema without one JSON type (`{}`, `oneOf`, ...) is `any`: its setter takes the
-        // generated type, its option JSON.
-        let wire_type = match property.get("type").and_then(Value::as_str) {
-            Some(t @ ("string" | "integer" | "number" | "boolean" | "array" | "object")) => t,
-            None if property.get("properties").is_some() => "object",
-            _ => "any",
-        };
-        let values = property
-            .get("enum")
-            .and_then(Value::as_array)
-            .map(|v| {
-                v.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default();
-        let server_default = property
-            .get(SERVER_DEFAULT)
-            .or_else(|| property.get("default"))
-            .map(Value::to_string);
-        fields.push(Field {
-            name: name.clone(),
-            wire_type: wire_type.to_owned(),
-            values,
-            description: property
-                .get("description")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .trim()
-                .to_owned(),
-            server_default,
-            minimum: property.get("minimum").and_then(Value::as_f64),
-            maximum: property.get("maximum").and_then(Value::as_f64),
-            required: required.contains(&name.as_str()),
-        });
+        let required = required.contains(&name.as_str());
+        fields.push(read_field(document, name, property, &at, required, 0)?);
     }
     Ok(Surface {
         base_url,
         body_type: format!("{}Body", pascal_case(OPERATION_ID)),
         fields,
+    })
+}
+
+/// How deep nested objects and arrays are described; below that (a recursive `$ref`, say) a
+/// value is `any`, checked only by deserialization.
+const NESTING: usize = 6;
+
+/// One property (or array item, `name` empty), with what its items or properties are.
+fn read_field(
+    document: &Value,
+    name: &str,
+    property: &Value,
+    at: &str,
+    required: bool,
+    depth: usize,
+) -> Result<Field, String> {
+    let property = crate::pointer::resolve_ref(document, Some(property))
+        .ok_or_else(|| format!("{at}: a `$ref` that does not resolve in this document"))?;
+    // A schema without one JSON type (`{}`, `oneOf`, ...) is `any`: its setter takes the
+    // generated type, its option JSON.
+    let wire_type = match property.get("type").and_then(Value::as_str) {
+        Some(t @ ("string" | "integer" | "number" | "boolean" | "array" | "object")) => t,
+        None if property.get("properties").is_some() => "object",
+        _ => "any",
+    };
+    // Members as text: a string as itself, a number (an integer enum's) as its JSON.
+    let values = property
+        .get("enum")
+        .and_then(Value::as_array)
+        .map(|v| {
+            v.iter()
+                .filter_map(|member| match member {
+                    Value::String(s) => Some(s.clone()),
+                    Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let server_default = property
+        .get(SERVER_DEFAULT)
+        .or_else(|| property.get("default"))
+        .map(Value::to_string);
+    let mut items = None;
+    let mut properties = Vec::new();
+    if depth < NESTING {
+        if wire_type == "array"
+            && let Some(item) = property.get("items")
+        {
+            let item = read_field(document, "", item, &format!("{at}/items"), false, depth + 1)?;
+            items = Some(Box::new(item));
+        }
+        let required: Vec<&str> = property
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        for (member, schema) in property
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let member_at = crate::pointer::child(&format!("{at}/properties"), member);
+            let required = required.contains(&member.as_str());
+            properties.push(read_field(
+                document,
+                member,
+                schema,
+                &member_at,
+                required,
+                depth + 1,
+            )?);
+        }
+    }
+    Ok(Field {
+        name: name.to_owned(),
+        wire_type: wire_type.to_owned(),
+        values,
+        description: property
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .trim()
+            .to_owned(),
+        server_default,
+        minimum: property.get("minimum").and_then(Value::as_f64),
+        maximum: property.get("maximum").and_then(Value::as_f64),
+        required,
+        items,
+        properties,
     })
 }
 

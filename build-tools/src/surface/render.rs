@@ -37,19 +37,7 @@ pub fn render(surface: &Surface, client_source: &str) -> Result<Rendered, String
          pub static REQUEST_FIELDS: &[RequestField] = &[\n",
     );
     for field in &surface.fields {
-        let _ = writeln!(
-            fields,
-            "RequestField {{ name: {:?}, wire_type: WireType::{}, values: &{:?}, description: {:?}, \
-             server_default: {:?}, minimum: {:?}, maximum: {:?}, required: {} }},",
-            field.name,
-            pascal_case(&field.wire_type),
-            field.values,
-            field.description,
-            field.server_default,
-            field.minimum,
-            field.maximum,
-            field.required,
-        );
+        let _ = writeln!(fields, "{},", field_literal(field));
     }
     fields.push_str("];\n");
 
@@ -119,6 +107,29 @@ pub fn render(surface: &Surface, client_source: &str) -> Result<Rendered, String
     Ok(Rendered { fields, setters })
 }
 
+/// A `RequestField { .. }` literal, its items and properties nested (static promotion makes
+/// the references `'static`).
+fn field_literal(field: &Field) -> String {
+    let items = field.items.as_ref().map_or("None".to_owned(), |item| {
+        format!("Some(&{})", field_literal(item))
+    });
+    let properties: Vec<String> = field.properties.iter().map(field_literal).collect();
+    format!(
+        "RequestField {{ name: {:?}, wire_type: WireType::{}, values: &{:?}, description: {:?}, \
+         server_default: {:?}, minimum: {:?}, maximum: {:?}, required: {}, items: {items}, \
+         properties: &[{}] }}",
+        field.name,
+        pascal_case(&field.wire_type),
+        field.values,
+        field.description,
+        field.server_default,
+        field.minimum,
+        field.maximum,
+        field.required,
+        properties.join(", "),
+    )
+}
+
 /// A setter's documentation: the description, then what the document says about the values.
 fn doc_lines(field: &Field) -> Vec<String> {
     let mut lines: Vec<String> = if field.description.is_empty() {
@@ -143,16 +154,30 @@ fn doc_lines(field: &Field) -> Vec<String> {
         }
     ));
     if !field.values.is_empty() {
-        let values: Vec<String> = field.values.iter().map(|v| format!("`{v:?}`")).collect();
-        lines.push(format!(
-            "Values: {}; the typed enum or these strings are accepted.",
-            values.join(", ")
-        ));
+        if matches!(field.wire_type.as_str(), "integer" | "number") {
+            let values: Vec<String> = field.values.iter().map(|v| format!("`{v}`")).collect();
+            lines.push(format!(
+                "Values: {}; other values are refused before sending.",
+                values.join(", ")
+            ));
+        } else {
+            let values: Vec<String> = field.values.iter().map(|v| format!("`{v:?}`")).collect();
+            lines.push(format!(
+                "Values: {}; the typed enum or these strings are accepted.",
+                values.join(", ")
+            ));
+        }
     }
     if let Some(range) = crate_range(field.minimum, field.maximum) {
         lines.push(format!(
             "Allowed: {range}; other values are refused before sending."
         ));
+    }
+    if field.items.is_some() || !field.properties.is_empty() {
+        lines.push(
+            "Nested values are checked against the document's types, enums and ranges before sending."
+                .to_owned(),
+        );
     }
     if let Some(default) = &field.server_default {
         lines.push(format!("Server default: `{default}`."));

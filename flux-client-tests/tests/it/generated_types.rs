@@ -110,6 +110,10 @@ fn the_field_table_is_the_documents_request_body() {
             "{}",
             field.name
         );
+        // Members of any type (an integer enum's too), as they go on the wire.
+        let members: Vec<Value> = field.values.iter().map(|v| field.wire_value(v)).collect();
+        let listed = property.get("enum").cloned().unwrap_or(json!([]));
+        assert_eq!(json!(members), listed, "{}'s values", field.name);
     }
     assert_eq!(
         flux_client::DEFAULT_BASE_URL,

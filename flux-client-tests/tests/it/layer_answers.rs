@@ -1,5 +1,6 @@
-//! How the hooks read the API's answer (`flux-client/src/answer.rs`): errors under HTTP 200 keep
-//! their headers, answers are bounded, and the generated client gets the same treatment.
+//! How the layer's decoder reads the API's answer (`flux-client/src/answer/`): errors under
+//! HTTP 200 keep their headers, answers are bounded, readable images survive unreadable fields,
+//! and the generated client is left to progenitor's own reading.
 
 use std::time::Duration;
 
@@ -93,24 +94,74 @@ async fn an_error_answer_over_the_cap_keeps_its_status() {
     }
 }
 
+/// The layer's decoder serves the layer's calls only: the generated client reads a proxy page
+/// as progenitor does, with the bytes as they came (no error body written for it, no marker
+/// header), while `FluxClient` reports the status and the page's start.
 #[tokio::test]
-async fn the_generated_client_gets_a_written_error_body_for_a_proxy_page() {
+async fn the_generated_client_reads_a_proxy_page_as_progenitor_does() {
     let server = ScriptedServer::start().await;
     server.push(Reply::status(502).body("<html>Bad Gateway</html>"));
-    let client = client_for(&server);
+    server.push(Reply::status(502).body("<html>Bad Gateway</html>"));
+    let client = builder_for(&server)
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .unwrap();
     let body = flux_client::types::CreateImageBody::builder()
         .model("m")
         .prompt("fox");
     match client.generated().create_image().body(body).send().await {
-        Err(flux_client::generated::Error::ErrorResponse(response)) => {
-            assert_eq!(response.status(), 502);
-            assert_eq!(
-                response.headers()["x-flux-client-synthesized"],
-                "1",
-                "marked as written by the client"
-            );
-            assert!(response.error.message.contains("<html>Bad Gateway"));
+        Err(flux_client::generated::Error::InvalidResponsePayload(bytes, _)) => {
+            assert_eq!(&bytes[..], b"<html>Bad Gateway</html>");
         }
-        other => panic!("expected an error response, got {other:?}"),
+        other => panic!("expected progenitor's undecodable payload, got {other:?}"),
+    }
+    match client.generate("fox").send().await.unwrap_err() {
+        Error::Api {
+            status,
+            code,
+            message,
+            ..
+        } => {
+            assert_eq!((status, code), (502, None));
+            assert_eq!(message, "Bad Gateway: <html>Bad Gateway</html>");
+        }
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
+/// Issue 22 case 12: a 200 whose image is readable keeps it when another field cannot be read at
+/// all, even as JSON text: invalid UTF-8 in `revised_prompt`, or a `created` beyond every number
+/// type (`1e309`). Both failed the whole answer (and lost the paid image) before the decoder was
+/// made lenient inside.
+#[tokio::test]
+async fn an_unreadable_field_beside_a_readable_image_keeps_the_image() {
+    let url = "https://cdn.example/a.png";
+    let bodies: [Vec<u8>; 2] = [
+        [
+            br#"{"created": 1700000000, "data": [{"url": "https://cdn.example/a.png", "revised_prompt": "caf"#.as_slice(),
+            b"\xff\xfe",
+            br#""}]}"#.as_slice(),
+        ]
+        .concat(),
+        br#"{"created": 1e309, "data": [{"url": "https://cdn.example/a.png"}]}"#.to_vec(),
+    ];
+    for body in bodies {
+        let server = ScriptedServer::start().await;
+        server.push(
+            Reply::status(200)
+                .header("content-type", "application/json")
+                .body(body.clone()),
+        );
+        let client = builder_for(&server)
+            .retry_policy(RetryPolicy::never())
+            .build()
+            .unwrap();
+        let images = client
+            .generate("fox")
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", String::from_utf8_lossy(&body)));
+        assert_eq!(images.len(), 1);
+        assert_eq!(images.first().url(), Some(url));
     }
 }

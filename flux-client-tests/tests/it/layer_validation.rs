@@ -254,3 +254,57 @@ fn a_later_valid_value_replaces_a_rejected_one() {
         "{err:?}"
     );
 }
+
+/// One validation for both ways of building a request: a typed setter and the JSON form (a
+/// batch line, `flux generate`) refuse the same wire value for the same reason, an enum's
+/// refusal lists every member the document gives, and the layer's own rules (an http(s)
+/// `image_url`, a prompt) apply to both.
+#[test]
+fn typed_setters_and_the_json_form_share_one_validation() {
+    let client = FluxClient::builder().api_key("sk-test").build().unwrap();
+    let reason = |result: flux_client::Result<flux_client::types::CreateImageBody>| match result {
+        Err(Error::InvalidRequest { field, reason }) => (field, reason),
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    let json = |fields: serde_json::Value| {
+        let mut object = serde_json::json!({"prompt": "fox"});
+        object
+            .as_object_mut()
+            .unwrap()
+            .extend(fields.as_object().unwrap().clone());
+        reason(client.generate_json(&object).body())
+    };
+
+    let size = flux_client::fields::field("size").unwrap();
+    for (field, text) in [
+        reason(client.generate("fox").size("16/9").body()),
+        json(serde_json::json!({"size": "16/9"})),
+    ] {
+        assert_eq!(field, "size");
+        for member in size.values {
+            assert!(text.contains(member), "{member} is not listed: {text}");
+        }
+    }
+    assert_eq!(
+        reason(client.generate("fox").n(0).body()),
+        json(serde_json::json!({"n": 0}))
+    );
+    assert_eq!(
+        reason(
+            client
+                .generate("fox")
+                .image_url("ftp://example.com/a.png")
+                .body()
+        ),
+        json(serde_json::json!({"image_url": "ftp://example.com/a.png"}))
+    );
+    assert_eq!(
+        reason(client.generate("  ").body()),
+        json(serde_json::json!({"prompt": "  "}))
+    );
+    // A wrong JSON type is named with what the document expects, not a serde message.
+    assert_eq!(
+        json(serde_json::json!({"n": "two"})),
+        ("n", r#"is "two", expected an integer"#.to_owned())
+    );
+}

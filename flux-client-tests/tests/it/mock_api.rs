@@ -26,6 +26,16 @@ where
     values.iter().map(|v| (v.parse().unwrap(), *v)).collect()
 }
 
+/// A body decoded from its wire form (`fields` over a minimal one): a field's value in whatever
+/// Rust type the document gives it.
+fn wire_body(fields: serde_json::Value) -> flux_client::types::CreateImageBody {
+    let mut body = json!({"model": MODEL, "prompt": "p"});
+    body.as_object_mut()
+        .unwrap()
+        .extend(fields.as_object().unwrap().clone());
+    serde_json::from_value(body).unwrap()
+}
+
 fn all_ratios() -> Vec<(AspectRatio, &'static str)> {
     document_values("size")
 }
@@ -170,7 +180,9 @@ async fn every_field_and_enum_value_reaches_the_server_as_the_document_spells_it
                     .safety_tolerance(tolerance)
                     .output_format(format)
                     .n(NonZeroU64::new(1))
-                    .seed(7i64)
+                    // Typed as the document types it (`i64`, or `u32` once it states a
+                    // range), taken from the wire form.
+                    .seed(wire_body(json!({"seed": 7})).seed)
                     .raw(true)
                     .enhance_prompt(false)
                     .enable_safety_checker(true)

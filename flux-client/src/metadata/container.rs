@@ -11,7 +11,7 @@ use img_parts::webp::{CHUNK_VP8X, CHUNK_XMP, WebP};
 
 use super::{ImageMetadata, METADATA_KEYWORD, PARAMETERS_KEYWORD, xmp};
 use crate::error::{Error, Result};
-use crate::images::ImageFormat;
+use crate::format::ImageFormat;
 
 pub(super) const ITXT: [u8; 4] = *b"iTXt";
 /// JPEG comment marker.

@@ -16,7 +16,7 @@ use img_parts::png::PngChunk;
 use super::container::{COM, ITXT, itxt, jpeg_comment};
 use super::{ImageMetadata, METADATA_KEYWORD, PARAMETERS_KEYWORD};
 use crate::error::{Error, Result};
-use crate::images::ImageFormat;
+use crate::format::ImageFormat;
 
 /// At most this much of a PNG or JPEG is held looking for the insertion point.
 const HEAD_LIMIT: usize = 1 << 20;

@@ -79,6 +79,17 @@ impl fmt::Display for FaultParseError {
 
 impl std::error::Error for FaultParseError {}
 
+impl Fault {
+    /// Parses a comma-separated list of faults, as the `x-mock-fault` header holds.
+    pub fn parse_list(text: &str) -> Result<Vec<Fault>, FaultParseError> {
+        text.split(',')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .map(str::parse)
+            .collect()
+    }
+}
+
 impl FromStr for Fault {
     type Err = FaultParseError;
 

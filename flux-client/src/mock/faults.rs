@@ -5,7 +5,6 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use super::account::Account;
-use super::fault_text::FaultParseError;
 
 /// A misbehaviour the mock server injects into one answer to `POST /v1/images/generations`.
 ///
@@ -105,15 +104,6 @@ pub enum Fault {
 }
 
 impl Fault {
-    /// Parses a comma-separated list of faults, as the `x-mock-fault` header holds.
-    pub fn parse_list(text: &str) -> Result<Vec<Fault>, FaultParseError> {
-        text.split(',')
-            .map(str::trim)
-            .filter(|part| !part.is_empty())
-            .map(str::parse)
-            .collect()
-    }
-
     /// Whether this fault only adds a wait (and so combines with the others).
     pub(crate) fn is_delay(&self) -> bool {
         matches!(self, Fault::Delay(_) | Fault::ImageDelay(_))

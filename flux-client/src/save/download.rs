@@ -12,10 +12,10 @@ use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 use super::{DownloadPolicy, Part, Saved, Target};
+use crate::connection::{connection_failure, describe};
 use crate::error::{Error, Result, TIMED_OUT, transient_status};
-use crate::images::ImageFormat;
+use crate::format::ImageFormat;
 use crate::metadata::{ImageMetadata, Inserter};
-use crate::response::{connection_failure, describe};
 
 /// Fetches images. The client it holds carries no `Authorization` header (see `http.rs`), and
 /// none is added here.

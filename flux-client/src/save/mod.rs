@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use tokio::io::AsyncWriteExt;
 
 use crate::error::{Error, Result};
-use crate::images::ImageFormat;
+use crate::format::ImageFormat;
 
 pub(crate) use download::Downloader;
 pub use policy::DownloadPolicy;

@@ -142,14 +142,19 @@ fn the_seed_is_sent_printed_in_json_and_the_key_is_never_embedded() {
         "the key is in the image"
     );
 
-    // A seed given is sent as given; without --json it is printed on stderr.
-    let given = run(mock
-        .flux(&["generate", "a fox", "--seed", "-3"])
+    // A seed given is sent as given; without --json it is printed on stderr. Negative unless
+    // the document's range says otherwise.
+    let given = flux_client::fields::field("seed")
+        .and_then(|seed| seed.minimum)
+        .map_or(-3, |minimum| minimum as i64 + 3);
+    let given_text = given.to_string();
+    let output = run(mock
+        .flux(&["generate", "a fox", "--seed", &given_text])
         .arg("--out")
         .arg(out.path()));
-    assert_status(&given, 0);
-    assert_eq!(mock.generations()[1]["seed"], -3);
-    assert!(stderr(&given).contains("flux: seed -3\n"));
+    assert_status(&output, 0);
+    assert_eq!(mock.generations()[1]["seed"], given);
+    assert!(stderr(&output).contains(&format!("flux: seed {given}\n")));
 }
 
 #[test]

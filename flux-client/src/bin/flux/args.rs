@@ -78,7 +78,8 @@ Example:
 
 Each non-blank line is a JSON object with the request body's fields, named as in the API
 document: prompt (required) and any field `flux generate --help` lists (as JSON values: numbers
-and booleans unquoted, enum values as strings). An unknown key is an error naming it.
+and booleans unquoted, an enum's values typed as the document types them). An unknown key, or a
+value the document does not allow (nested ones included), is an error naming it.
 
 Lines run at the API's limits for an account by default (30 generations in flight, 600
 requests per minute, evenly paced; --concurrency and --rate change them), slowing down by

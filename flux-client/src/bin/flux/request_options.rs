@@ -95,9 +95,17 @@ fn option(field: &'static RequestField) -> Arg {
     }
     let value_name = long_name(field.name).to_uppercase().replace('-', "_");
     match field.wire_type {
+        // Integer and number enums too: clap lists the members in `--help` and in its error,
+        // and each goes on the wire as the document types it (`16`, not `"16"`).
         _ if !field.values.is_empty() => arg
             .value_name(value_name)
-            .value_parser(PossibleValuesParser::new(field.values).map(Value::String)),
+            .allow_negative_numbers(matches!(
+                field.wire_type,
+                WireType::Integer | WireType::Number
+            ))
+            .value_parser(
+                PossibleValuesParser::new(field.values).map(|member| field.wire_value(&member)),
+            ),
         WireType::Boolean => arg
             .value_name("BOOL")
             .num_args(0..=1)
@@ -143,11 +151,11 @@ fn help(field: &RequestField) -> String {
     if help.is_empty() {
         help = format!("The request's `{}` field", field.name);
     }
-    match (field.minimum, field.maximum) {
-        (Some(min), Some(max)) => help.push_str(&format!(" ({min} to {max})")),
-        (Some(min), None) => help.push_str(&format!(" (at least {min})")),
-        (None, Some(max)) => help.push_str(&format!(" (at most {max})")),
-        (None, None) => {}
+    if let Some(range) = range(field) {
+        help.push_str(&format!(" ({range})"));
+    }
+    if let Some(nested) = nested(field) {
+        help.push_str(&format!(" ({nested})"));
     }
     if field.name == "model" {
         help.push_str(&format!(" [default: {}]", flux_client::DEFAULT_MODEL));
@@ -155,6 +163,46 @@ fn help(field: &RequestField) -> String {
         help.push_str(&format!(" [server default: {default}]"));
     }
     help
+}
+
+fn range(field: &RequestField) -> Option<String> {
+    match (field.minimum, field.maximum) {
+        (Some(min), Some(max)) => Some(format!("{min} to {max}")),
+        (Some(min), None) => Some(format!("at least {min}")),
+        (None, Some(max)) => Some(format!("at most {max}")),
+        (None, None) => None,
+    }
+}
+
+/// What a list's items or an object's members must be, as the document declares them
+/// (`each item: name required; weight 0 to 1.5; blend add|mix`), checked before sending.
+fn nested(field: &RequestField) -> Option<String> {
+    let (label, object) = match field.items {
+        Some(item) if item.properties.is_empty() => {
+            let rules = rules(item);
+            return (!rules.is_empty()).then(|| format!("each item: {rules}"));
+        }
+        Some(item) => ("each item:", item),
+        None => ("fields:", field),
+    };
+    let members: Vec<String> = object
+        .properties
+        .iter()
+        .map(|p| format!("{} {}", p.name, rules(p)).trim_end().to_owned())
+        .collect();
+    (!members.is_empty()).then(|| format!("{label} {}", members.join("; ")))
+}
+
+fn rules(field: &RequestField) -> String {
+    let mut rules = Vec::new();
+    if field.required {
+        rules.push("required".to_owned());
+    }
+    if !field.values.is_empty() {
+        rules.push(field.values.join("|"));
+    }
+    rules.extend(range(field));
+    rules.join(", ")
 }
 
 fn parse_number(text: &str) -> Result<Value, String> {
@@ -218,7 +266,10 @@ mod tests {
         let long = format!("--{}", long_name(field.name));
         let probe = Probe::try_parse_from(["probe", "a fox", &long, value]).unwrap();
         assert_eq!(probe.options.prompt, "a fox");
-        assert_eq!(probe.options.get(field.name), Some(&Value::from(value)));
+        assert_eq!(
+            probe.options.get(field.name),
+            Some(&field.wire_value(value))
+        );
         if let Some(flag) = REQUEST_FIELDS
             .iter()
             .find(|f| f.wire_type == WireType::Boolean)

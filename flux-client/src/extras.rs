@@ -31,10 +31,12 @@ impl Extras {
     /// Adds a body field, or says why not: the document's own fields have typed setters.
     pub(crate) fn add_field(&mut self, name: String, value: Value) -> Result<(), Refusal> {
         if let Some(field) = fields::field(&name) {
+            // Not keyed by the field itself: a valid value set for it later must not clear
+            // this refusal.
             return Err(Refusal {
-                field: field.name,
+                field: "extra_body",
                 reason: format!(
-                    "is declared by the API document: set it with `.{}(..)`, not extra_body",
+                    "names `{0}`, which the API document declares: set it with `.{0}(..)`",
                     field.name
                 ),
             });

@@ -317,7 +317,7 @@ impl GenerateRequest {
     /// Sends a body field the API document does not declare (yet): OneRouter is
     /// OpenAI-compatible, and parameters reach the API before they reach its document. The
     /// value goes on the wire as given, unchecked. A field the document declares is refused
-    /// ([`Error::InvalidRequest`] naming it): use its typed setter.
+    /// ([`Error::InvalidRequest`] for `extra_body`, naming it): use its typed setter.
     ///
     /// ```
     /// use flux_client::{Error, FluxClient};
@@ -326,8 +326,8 @@ impl GenerateRequest {
     /// let request = client.generate("a red fox").extra_body("style", "photo");
     /// assert!(request.body().is_ok());
     ///
-    /// let err = client.generate("a red fox").extra_body("seed", 7).body().unwrap_err();
-    /// assert!(matches!(err, Error::InvalidRequest { field: "seed", .. }));
+    /// let err = client.generate("a red fox").extra_body("seed", 7).seed(7).body().unwrap_err();
+    /// assert!(matches!(err, Error::InvalidRequest { field: "extra_body", .. }));
     /// assert!(err.to_string().contains("`.seed(..)`"));
     /// # Ok::<(), flux_client::Error>(())
     /// ```

@@ -46,8 +46,19 @@ async fn undeclared_fields_and_headers_reach_the_wire_and_declared_ones_are_refu
 
     // Nothing is sent for a refused extra.
     for (request, field) in [
-        (client.generate("fox").extra_body("size", "9:16"), "size"),
-        (client.generate("fox").extra_body("prompt", "x"), "prompt"),
+        (
+            client.generate("fox").extra_body("size", "9:16"),
+            "extra_body",
+        ),
+        // A valid value set for the field afterwards does not clear the refusal.
+        (
+            client.generate("fox").extra_body("seed", 1).seed(1),
+            "extra_body",
+        ),
+        (
+            client.generate("fox").extra_body("prompt", "x"),
+            "extra_body",
+        ),
         (
             client
                 .generate("fox")

@@ -44,6 +44,7 @@ fn the_verbose_mock_logs_each_request_with_the_key_redacted_and_its_request_id()
     let refused = run(flux().args([
         "generate",
         "fox",
+        "--no-download",
         "--extra",
         "seed=1",
         "--base-url",

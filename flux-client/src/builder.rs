@@ -41,6 +41,15 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
 /// assert_eq!(client.config().auth_scheme(), AuthScheme::Bearer);
 /// # Ok::<(), flux_client::Error>(())
 /// ```
+///
+/// Every setter returns the builder and is `#[must_use]`: a setter whose result is dropped sets
+/// nothing, so the compiler says so.
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let builder = flux_client::FluxClient::builder();
+/// builder.timeout(std::time::Duration::from_secs(5));
+/// ```
 #[derive(Clone)]
 pub struct FluxClientBuilder {
     api_key: Option<ApiKey>,
@@ -122,12 +131,14 @@ impl FluxClientBuilder {
 
     /// The API key. Surrounding whitespace (a trailing newline from a file) is ignored; an empty
     /// key or one with characters not allowed in a header is refused by [`build`](Self::build).
+    #[must_use]
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(ApiKey::new(key));
         self
     }
 
     /// How the key is written in `Authorization` (default: the raw key, as OneRouter documents).
+    #[must_use]
     pub fn auth_scheme(mut self, scheme: AuthScheme) -> Self {
         self.auth_scheme = scheme;
         self
@@ -136,12 +147,14 @@ impl FluxClientBuilder {
     /// The API's base URL (default [`DEFAULT_BASE_URL`](crate::DEFAULT_BASE_URL), the API document's
     /// first server). Plain `http` is refused
     /// except to loopback addresses, unless [`allow_insecure_http`](Self::allow_insecure_http).
+    #[must_use]
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
         self
     }
 
     /// The model used when a request names none.
+    #[must_use]
     pub fn model(mut self, model: impl Into<String>) -> Self {
         self.model = model.into();
         self
@@ -149,6 +162,7 @@ impl FluxClientBuilder {
 
     /// Time allowed to open a connection (default 10 s). Ignored with
     /// [`http_client`](Self::http_client), whose own settings apply.
+    #[must_use]
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
@@ -174,18 +188,21 @@ impl FluxClientBuilder {
     /// assert!(matches!(err, Error::InvalidConfig { field: "deadline", .. }));
     /// # Ok::<(), flux_client::Error>(())
     /// ```
+    #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
 
     /// The retry policy (see [`RetryPolicy`] for the careful default).
+    #[must_use]
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
     }
 
     /// Shortcut for the policy's [`max_retries`](RetryPolicy::max_retries).
+    #[must_use]
     pub fn max_retries(mut self, retries: u32) -> Self {
         self.retry = self.retry.max_retries(retries);
         self
@@ -194,6 +211,7 @@ impl FluxClientBuilder {
     /// Shortcut for the policy's total [`deadline`](RetryPolicy::deadline) across attempts
     /// (default: 300 s or the [`timeout`](Self::timeout), whichever is longer). It must not be
     /// shorter than a timeout set explicitly.
+    #[must_use]
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.retry = self.retry.deadline(deadline);
         self
@@ -202,18 +220,21 @@ impl FluxClientBuilder {
     /// How many generations may be in flight and how fast they may start, for this client and
     /// all its clones (default: the API's 30 concurrent and 600 per minute, adapting to 429;
     /// see [`Limits`]).
+    #[must_use]
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
     }
 
     /// The `User-Agent` header. Ignored with [`http_client`](Self::http_client).
+    #[must_use]
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
         self
     }
 
     /// The largest image download accepted, in bytes (default 64 MiB).
+    #[must_use]
     pub fn max_download_bytes(mut self, bytes: u64) -> Self {
         self.max_download_bytes = bytes;
         self
@@ -222,18 +243,21 @@ impl FluxClientBuilder {
     /// The largest API answer read, in bytes (default
     /// [`DEFAULT_MAX_RESPONSE_BYTES`](crate::DEFAULT_MAX_RESPONSE_BYTES), 256 MiB). A larger
     /// answer is not read further and fails as [`Error::Decode`].
+    #[must_use]
     pub fn max_response_bytes(mut self, bytes: u64) -> Self {
         self.max_response_bytes = bytes;
         self
     }
 
     /// How image downloads are timed, retried and bounded (see [`DownloadPolicy`]).
+    #[must_use]
     pub fn download_policy(mut self, policy: DownloadPolicy) -> Self {
         self.download_policy = policy;
         self
     }
 
     /// Allows plain `http` base URLs to non-loopback hosts (the key then travels unencrypted).
+    #[must_use]
     pub fn allow_insecure_http(mut self, allow: bool) -> Self {
         self.allow_insecure_http = allow;
         self
@@ -259,6 +283,7 @@ impl FluxClientBuilder {
     ///     .build()?;
     /// # Ok::<(), flux_client::Error>(())
     /// ```
+    #[must_use]
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self

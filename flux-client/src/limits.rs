@@ -208,24 +208,28 @@ impl Limits {
 
     /// At most `n` generations in flight (from sending to the answer; image downloads do not
     /// count). Zero is refused by [`build`](crate::FluxClientBuilder::build).
+    #[must_use]
     pub fn max_concurrent(mut self, n: u32) -> Self {
         self.max_concurrent = Some(n);
         self
     }
 
     /// No limit on generations in flight.
+    #[must_use]
     pub fn unlimited_concurrency(mut self) -> Self {
         self.max_concurrent = None;
         self
     }
 
     /// At most this many generation requests started, evenly paced (retries included).
+    #[must_use]
     pub fn rate(mut self, rate: Rate) -> Self {
         self.rate = Some(rate);
         self
     }
 
     /// No limit on the pace of requests.
+    #[must_use]
     pub fn unlimited_rate(mut self) -> Self {
         self.rate = None;
         self
@@ -233,6 +237,7 @@ impl Limits {
 
     /// Whether a 429 lowers the limits that are set, and waits (not counted as a retry), as
     /// described on [`Limits`]. On by default; off, a 429 is retried like a 503.
+    #[must_use]
     pub fn adapt_to_429(mut self, adapt: bool) -> Self {
         self.adapt = adapt;
         self

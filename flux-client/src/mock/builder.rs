@@ -49,12 +49,14 @@ impl MockServerBuilder {
     /// let server = flux_client::mock::MockServer::builder().history(100).start().await?;
     /// # Ok(()) }
     /// ```
+    #[must_use]
     pub fn history(mut self, requests: usize) -> Self {
         self.history = requests;
         self
     }
 
     /// The key the API accepts (default [`MockServer::DEFAULT_API_KEY`]).
+    #[must_use]
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(key.into());
         self
@@ -62,6 +64,7 @@ impl MockServerBuilder {
 
     /// The API listener's port (default 0: any free port). The other listeners always take a
     /// free port.
+    #[must_use]
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
         self
@@ -69,6 +72,7 @@ impl MockServerBuilder {
 
     /// Serve HTTPS on every listener with a certificate for `127.0.0.1` and `localhost`, signed by
     /// an authority generated at start ([`MockServer::ca_certificate_pem`]).
+    #[must_use]
     pub fn tls(mut self, enabled: bool) -> Self {
         self.tls = enabled;
         self
@@ -76,6 +80,7 @@ impl MockServerBuilder {
 
     /// Adds a default fault, applied to every generation request that selects none by header or
     /// queue.
+    #[must_use]
     pub fn fault(mut self, fault: Fault) -> Self {
         self.faults.push(fault);
         self

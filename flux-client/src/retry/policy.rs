@@ -86,24 +86,28 @@ impl RetryPolicy {
     }
 
     /// How many times a request may be sent again after the first attempt.
+    #[must_use]
     pub fn max_retries(mut self, retries: u32) -> Self {
         self.max_retries = retries;
         self
     }
 
     /// The wait before the first retry; each further retry doubles it.
+    #[must_use]
     pub fn initial_backoff(mut self, wait: Duration) -> Self {
         self.initial_backoff = wait;
         self
     }
 
     /// The longest wait between two attempts computed from backoff.
+    #[must_use]
     pub fn max_backoff(mut self, wait: Duration) -> Self {
         self.max_backoff = wait;
         self
     }
 
     /// The longest `Retry-After` the client will wait for; a longer hint stops retrying.
+    #[must_use]
     pub fn max_retry_after(mut self, wait: Duration) -> Self {
         self.max_retry_after = wait;
         self
@@ -118,6 +122,7 @@ impl RetryPolicy {
     /// (`Error::InvalidConfig` for `deadline`); with the timeout left at its default, the
     /// timeout shrinks to the deadline instead. [`FluxClient::config`](crate::FluxClient::config)
     /// reports the deadline in effect ([`Config::deadline`](crate::Config::deadline)).
+    #[must_use]
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = Some(deadline);
         self
@@ -125,6 +130,7 @@ impl RetryPolicy {
 
     /// Also retry answers with this HTTP status (for example 502 or 504). The request may have
     /// started work on the server, so this can bill twice.
+    #[must_use]
     pub fn retry_status(mut self, status: u16) -> Self {
         if !self.statuses.contains(&status) {
             self.statuses.push(status);
@@ -134,12 +140,14 @@ impl RetryPolicy {
 
     /// Retry attempts that timed out. The server may still be generating (and billing) the
     /// abandoned image.
+    #[must_use]
     pub fn retry_timeouts(mut self, retry: bool) -> Self {
         self.retry_timeouts = retry;
         self
     }
 
     /// Retry connections that broke after the request was sent. The server may have received it.
+    #[must_use]
     pub fn retry_interrupted(mut self, retry: bool) -> Self {
         self.retry_interrupted = retry;
         self

@@ -49,12 +49,14 @@ impl Default for DownloadPolicy {
 
 impl DownloadPolicy {
     /// How many times a failed download is tried again (default 3).
+    #[must_use]
     pub fn max_retries(mut self, retries: u32) -> Self {
         self.max_retries = retries;
         self
     }
 
     /// The wait before the first retry (default 250 ms); each further retry doubles it.
+    #[must_use]
     pub fn initial_backoff(mut self, wait: Duration) -> Self {
         self.initial_backoff = wait;
         self
@@ -62,6 +64,7 @@ impl DownloadPolicy {
 
     /// The longest wait between two attempts, and the longest `Retry-After` honoured
     /// (default 8 s).
+    #[must_use]
     pub fn max_backoff(mut self, wait: Duration) -> Self {
         self.max_backoff = wait;
         self
@@ -69,6 +72,7 @@ impl DownloadPolicy {
 
     /// Time allowed for one download attempt, body included (default 60 s), independent of
     /// the generation's [`timeout`](crate::FluxClientBuilder::timeout).
+    #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -76,6 +80,7 @@ impl DownloadPolicy {
 
     /// How many downloads of one client run at once (default 8, at least 1); more wait their
     /// turn. An answer with many images does not open as many connections and files at once.
+    #[must_use]
     pub fn max_concurrent(mut self, downloads: usize) -> Self {
         self.max_concurrent = downloads.max(1);
         self

@@ -164,6 +164,7 @@ impl RetryPolicy {
     /// let policy = flux_client::RetryPolicy::default().wait_on_rate_limit(false);
     /// assert!(!policy.retries_status(429) && policy.retries_status(503));
     /// ```
+    #[must_use]
     pub fn wait_on_rate_limit(mut self, wait: bool) -> Self {
         self.wait_on_rate_limit = wait;
         self

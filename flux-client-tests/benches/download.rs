@@ -47,10 +47,9 @@ fn setup(runtime: &tokio::runtime::Runtime, mib: usize) -> Setup {
         .build()
         .expect("layer client");
     let request = layer.generate("a red fox");
-    let body = request.body().expect("a valid request");
     let images = runtime.block_on(request.send()).expect("generate");
     let image = images.first().clone();
-    let tagged = images.with_metadata(&body).first().clone();
+    let tagged = images.with_metadata().first().clone();
     let url = image.url().expect("an image URL").to_owned();
     let raw = flux_client::reqwest::Client::builder()
         .build()

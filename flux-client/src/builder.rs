@@ -268,6 +268,10 @@ impl FluxClientBuilder {
     /// It must not carry an `Authorization` default header: the layer adds the key to API
     /// requests itself, and your header would reach the image host.
     ///
+    /// It is a **reqwest 0.13** `Client`: [`flux_client::reqwest`](crate::reqwest) re-exports
+    /// the version this crate is built with, and a client from another reqwest major version is
+    /// another type (a compile error). Depend on `reqwest = "0.13"` or use the re-export.
+    ///
     /// ```
     /// let http = flux_client::reqwest::Client::builder()
     ///     .user_agent("my-app/1.0")

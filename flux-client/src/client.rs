@@ -6,8 +6,10 @@ use std::fmt;
 use std::sync::{Arc, OnceLock};
 
 use crate::answer::Answer;
+use crate::call_options::Effective;
 use crate::config::Config;
 use crate::error::Result;
+use crate::extras::Extras;
 use crate::generated::Client;
 use crate::images::Images;
 use crate::limiter::Limiter;
@@ -111,12 +113,19 @@ impl FluxClient {
     /// # Ok::<(), flux_client::Error>(())
     /// ```
     pub fn images_from_response(&self, response: types::CreateImageResponse) -> Result<Images> {
-        Images::from_response(response, None, None, self.inner.downloader.clone())
+        Images::from_response(response, None, None, None, self.inner.downloader.clone())
     }
 
     /// Sends a checked body through the generated client, retrying per the policy.
-    pub(crate) async fn create_image(&self, body: CreateImageBody) -> Result<Images> {
+    pub(crate) async fn create_image(
+        &self,
+        body: CreateImageBody,
+        effective: Effective,
+        extras: Extras,
+    ) -> Result<Images> {
         let inner = &self.inner;
+        let extras = (!extras.is_empty()).then(|| Arc::new(extras));
+        let extras = extras.as_ref();
         // Only an `n` the request set bounds the images kept: the server's default may change.
         // Read from the wire form by name, so whatever integer type the document gives `n`
         // (`NonZeroU64` for `minimum: 1`) works, and a document that renames or drops it
@@ -134,7 +143,7 @@ impl FluxClient {
         let attempt = || {
             let body = body.clone();
             async move {
-                let (client, slot) = session::for_attempt(&inner.generated);
+                let (client, slot) = session::for_attempt(&inner.generated, extras);
                 let result = client.create_image().body(body).send().await;
                 drop(client);
                 match Arc::into_inner(slot).and_then(OnceLock::into_inner) {
@@ -150,15 +159,21 @@ impl FluxClient {
         } = tracing::Instrument::instrument(
             retry::run(
                 &inner.limiter,
-                &inner.config.retry,
-                inner.config.timeout,
-                inner.config.deadline,
+                &effective.policy,
+                effective.timeout,
+                effective.deadline,
                 attempt,
             ),
             span,
         )
         .await?;
-        Images::from_response(response, request_id, body_n, inner.downloader.clone())
+        Images::from_response(
+            response,
+            Some(body),
+            request_id,
+            body_n,
+            inner.downloader.clone(),
+        )
     }
 }
 

@@ -3,11 +3,12 @@
 mod image;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::metadata::ImageMetadata;
 use crate::save::{Downloader, Saved};
-use crate::types::CreateImageResponse;
+use crate::types::{CreateImageBody, CreateImageResponse};
 
 pub use image::Image;
 
@@ -18,6 +19,8 @@ pub use image::Image;
 pub struct Images {
     created: i64,
     request_id: Option<String>,
+    /// The body that was sent; `None` for images rebuilt from a kept response.
+    request: Option<Arc<CreateImageBody>>,
     unrequested: usize,
     images: Vec<Image>,
 }
@@ -28,6 +31,7 @@ impl Images {
     /// [`unrequested`](Self::unrequested) and a warning is logged, never silently downloaded.
     pub(crate) fn from_response(
         response: CreateImageResponse,
+        request: Option<CreateImageBody>,
         request_id: Option<String>,
         requested: Option<usize>,
         downloader: Downloader,
@@ -54,6 +58,7 @@ impl Images {
         Ok(Self {
             created,
             request_id,
+            request: request.map(Arc::new),
             unrequested,
             images,
         })
@@ -76,10 +81,27 @@ impl Images {
         self.request_id.as_deref()
     }
 
+    /// The request body these images were generated for, as sent (without
+    /// [`extra_body`](crate::GenerateRequest::extra_body) fields); `None` for images rebuilt by
+    /// [`FluxClient::images_from_response`](crate::FluxClient::images_from_response) until
+    /// [`with_request`](Self::with_request) says.
+    pub fn request(&self) -> Option<&CreateImageBody> {
+        self.request.as_deref()
+    }
+
+    /// Records the request these images were made for, for images rebuilt from a kept
+    /// response (a journal), so that [`with_metadata`](Self::with_metadata) can embed it.
+    pub fn with_request(mut self, body: CreateImageBody) -> Self {
+        self.request = Some(Arc::new(body));
+        self
+    }
+
     /// Embeds the request's parameters in every image saved from these (opt-in; off by
-    /// default): `body` is the request that was sent ([`GenerateRequest::body`]), recorded with
+    /// default): the [`request`](Self::request) that made them, recorded with
     /// [`created`](Self::created), [`request_id`](Self::request_id) and this crate's version as
-    /// [`ImageMetadata`] (never the API key). The pixels are not re-encoded.
+    /// [`ImageMetadata`] (never the API key). The pixels are not re-encoded. Images that do not
+    /// know their request (rebuilt from a response, without
+    /// [`with_request`](Self::with_request)) are left as they are, with a warning logged.
     ///
     /// Downloads still stream to disk: a PNG's chunks go in after its `IHDR`, a JPEG's comment
     /// after its `APPn` segments, as the bytes pass (only a WebP file, which the API does not
@@ -98,9 +120,12 @@ impl Images {
     ///     .base_url(server.base_url())
     ///     .api_key(server.api_key())
     ///     .build()?;
-    /// let request = client.generate("a lighthouse at dusk").seed(42);
-    /// let body = request.body()?;
-    /// let images = request.send().await?.with_metadata(&body);
+    /// let images = client
+    ///     .generate("a lighthouse at dusk")
+    ///     .seed(42)
+    ///     .send()
+    ///     .await?
+    ///     .with_metadata();
     ///
     /// let dir = std::env::temp_dir().join(format!("flux-metadata-{}", std::process::id()));
     /// let path = images.first().save_in(&dir).await?;
@@ -112,10 +137,15 @@ impl Images {
     /// # #[cfg(not(feature = "mock"))]
     /// # fn main() {}
     /// ```
-    ///
-    /// [`GenerateRequest::body`]: crate::GenerateRequest::body
-    pub fn with_metadata(mut self, body: &crate::types::CreateImageBody) -> Self {
-        let metadata = std::sync::Arc::new(ImageMetadata::from_body(
+    pub fn with_metadata(mut self) -> Self {
+        let Some(body) = &self.request else {
+            tracing::warn!(
+                "with_metadata: these images do not know their request (call with_request \
+                 first); nothing is embedded"
+            );
+            return self;
+        };
+        let metadata = Arc::new(ImageMetadata::from_body(
             body,
             self.created,
             self.request_id.clone(),

@@ -9,13 +9,17 @@
            on, as on docs.rs, because its examples run against the mock."
 )]
 #![deny(missing_docs)]
+// docs.rs (nightly, `--cfg docsrs`): "Available on crate feature ... only" on feature-gated items.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod answer;
 mod builder;
+mod call_options;
 mod client;
 mod config;
 mod connection;
 mod error;
+mod extras;
 pub mod fields;
 mod format;
 pub mod generated;
@@ -27,6 +31,7 @@ mod metadata;
 mod request;
 mod retry;
 mod save;
+mod schema;
 mod session;
 
 pub use builder::FluxClientBuilder;
@@ -47,5 +52,9 @@ pub use reqwest;
 pub use retry::RetryPolicy;
 pub use save::DownloadPolicy;
 
+#[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub mod blocking;
 #[cfg(feature = "mock")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mock")))]
 pub mod mock;

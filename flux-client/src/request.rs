@@ -21,8 +21,12 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use std::time::Duration;
+
+use crate::call_options::CallOptions;
 use crate::client::FluxClient;
 use crate::error::{Error, Result};
+use crate::extras::{Extras, Refusal};
 use crate::fields::{self, REQUEST_FIELDS};
 use crate::images::Images;
 use crate::types::{CreateImageBody, builder};
@@ -66,6 +70,10 @@ pub struct GenerateRequest {
     /// Setter inputs that could not be converted, as (field, reason); a later valid value for
     /// the same field replaces its entry.
     rejected: Vec<(&'static str, String)>,
+    /// What this request overrides of the client's timeout, retries and deadline.
+    options: CallOptions,
+    /// Body fields and headers the document does not declare.
+    extras: Extras,
 }
 
 impl GenerateRequest {
@@ -83,6 +91,8 @@ impl GenerateRequest {
             client,
             body: builder::CreateImageBody::default(),
             rejected: Vec::new(),
+            options: CallOptions::default(),
+            extras: Extras::default(),
         };
         request.check("model", &Value::from(model.as_str()));
         request.body = std::mem::take(&mut request.body).model(model);
@@ -96,6 +106,25 @@ impl GenerateRequest {
             request.reject("body", format!("is {fields}, expected a JSON object"));
             return request;
         };
+        let extra_key = crate::schema::EXTRA_KEY;
+        let extra = match object.get(extra_key) {
+            Some(value) if fields::field(extra_key).is_none() => match value.as_object() {
+                Some(extra) => Some(extra.clone()),
+                None => {
+                    request.reject("extra", format!("is {value}, expected a JSON object"));
+                    return request;
+                }
+            },
+            _ => None,
+        };
+        let object = &object
+            .iter()
+            .filter(|(k, _)| extra.is_none() || k.as_str() != extra_key)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect::<Map<String, Value>>();
+        for (name, value) in extra.into_iter().flatten() {
+            request = request.extra_body(name, value);
+        }
         if let Some(unknown) = object.keys().find(|k| fields::field(k).is_none()) {
             let known: Vec<&str> = REQUEST_FIELDS.iter().map(|f| f.name).collect();
             request.reject(
@@ -272,9 +301,153 @@ impl GenerateRequest {
     ///
     /// The future is `Send + 'static` and can be spawned. Dropping it abandons the request, but
     /// a generation the server already started may still be billed.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidRequest`] naming the field for what [`body`](Self::body) refuses and for
+    /// contradicting [`timeout`](Self::timeout) and [`deadline`](Self::deadline); otherwise what
+    /// the API or the connection answered once retries are spent ([`Error::Api`],
+    /// [`Error::RateLimited`], [`Error::Moderated`], [`Error::Timeout`], ...).
     pub async fn send(self) -> Result<Images> {
         let body = self.body()?;
-        self.client.create_image(body).await
+        let effective = self.options.resolve(self.client.config())?;
+        self.client.create_image(body, effective, self.extras).await
+    }
+
+    /// Sends a body field the API document does not declare (yet): OneRouter is
+    /// OpenAI-compatible, and parameters reach the API before they reach its document. The
+    /// value goes on the wire as given, unchecked. A field the document declares is refused
+    /// ([`Error::InvalidRequest`] for `extra_body`, naming it): use its typed setter.
+    ///
+    /// ```
+    /// use flux_client::{Error, FluxClient};
+    ///
+    /// let client = FluxClient::builder().api_key("sk-test").build()?;
+    /// let request = client.generate("a red fox").extra_body("style", "photo");
+    /// assert!(request.body().is_ok());
+    ///
+    /// let err = client.generate("a red fox").extra_body("seed", 7).seed(7).body().unwrap_err();
+    /// assert!(matches!(err, Error::InvalidRequest { field: "extra_body", .. }));
+    /// assert!(err.to_string().contains("`.seed(..)`"));
+    /// # Ok::<(), flux_client::Error>(())
+    /// ```
+    pub fn extra_body(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        if let Err(refusal) = self.extras.add_field(name.into(), value.into()) {
+            self.refuse(refusal);
+        }
+        self
+    }
+
+    /// Sends a header with this request (a provider's routing or tracing header, say). Its
+    /// value is hidden from `Debug`. `Authorization` is refused, in any case: the client sends
+    /// the key. Invalid names and values are refused too, as [`Error::InvalidRequest`] for
+    /// `extra_header`.
+    ///
+    /// ```
+    /// let client = flux_client::FluxClient::builder().api_key("sk-test").build()?;
+    /// assert!(client.generate("fox").extra_header("x-trace-id", "abc").body().is_ok());
+    /// let err = client.generate("fox").extra_header("AUTHORIZATION", "sk-other").body();
+    /// assert!(err.unwrap_err().to_string().contains("authorization"));
+    /// # Ok::<(), flux_client::Error>(())
+    /// ```
+    pub fn extra_header(mut self, name: &str, value: &str) -> Self {
+        if let Err(refusal) = self.extras.add_header(name, value) {
+            self.refuse(refusal);
+        }
+        self
+    }
+
+    /// The time allowed for each attempt of this request, instead of the client's
+    /// [`timeout`](crate::FluxClientBuilder::timeout). It gets its whole length: the client's
+    /// deadline grows to it when shorter.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+
+    /// How many times this request may be sent again, instead of the client's policy's
+    /// [`max_retries`](crate::RetryPolicy::max_retries) (the rest of the policy stays).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.options.max_retries = Some(retries);
+        self
+    }
+
+    /// The total time allowed for this request's attempts and the waits between them, instead
+    /// of the client's [`deadline`](crate::Config::deadline). Shorter than a
+    /// [`timeout`](Self::timeout) set on this request, it is refused at [`send`](Self::send).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.options.deadline = Some(deadline);
+        self
+    }
+
+    /// Whether this request waits out a `429 Too Many Requests`, instead of the client's
+    /// policy's [`wait_on_rate_limit`](crate::RetryPolicy::wait_on_rate_limit). With `false`
+    /// the first 429 is returned as [`Error::RateLimited`], with its
+    /// [`retry_after`](Error::retry_after).
+    ///
+    /// ```
+    /// # #[cfg(feature = "mock")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    ///
+    /// let server = flux_client::mock::MockServer::start().await?;
+    /// let client = flux_client::FluxClient::builder()
+    ///     .base_url(server.base_url())
+    ///     .api_key(server.api_key())
+    ///     .build()?;
+    /// server.push_fault("status;code=429;retry-after=30".parse()?);
+    /// let err = client
+    ///     .generate("a red fox")
+    ///     .wait_on_rate_limit(false)
+    ///     .timeout(Duration::from_secs(30))
+    ///     .send()
+    ///     .await
+    ///     .unwrap_err();
+    /// assert_eq!(err.retry_after(), Some(Duration::from_secs(30)));
+    /// assert_eq!(server.requests().len(), 1);
+    /// # Ok(()) }
+    /// # #[cfg(not(feature = "mock"))]
+    /// # fn main() {}
+    /// ```
+    pub fn wait_on_rate_limit(mut self, wait: bool) -> Self {
+        self.options.wait_on_rate_limit = Some(wait);
+        self
+    }
+
+    /// The JSON Schema (draft 2020-12) of the body [`send`](Self::send) puts on the wire, from
+    /// the generated [`CreateImageBody`] through schemars: every field the document declares,
+    /// with its description, enum values and `minimum`/`maximum`; `prompt` and `model`
+    /// required. For a language model calling the generator as a tool, or an editor checking
+    /// requests. [`batch_line_schema`](Self::batch_line_schema) is the form
+    /// [`FluxClient::generate_json`] takes.
+    ///
+    /// ```
+    /// let schema = flux_client::GenerateRequest::json_schema();
+    /// let size = &schema["properties"]["size"];
+    /// assert!(size.to_string().contains("9:16"));
+    /// assert_eq!(schema["properties"]["image_prompt_strength"]["maximum"], 1.0);
+    /// assert!(schema["required"].as_array().unwrap().contains(&"prompt".into()));
+    /// ```
+    pub fn json_schema() -> Value {
+        crate::schema::request_body()
+    }
+
+    /// The JSON Schema of the object [`FluxClient::generate_json`] takes (a `flux batch`
+    /// line): [`json_schema`](Self::json_schema) where `model` may be left out, plus `extra`,
+    /// an object of undeclared fields sent as [`extra_body`](Self::extra_body) would.
+    ///
+    /// ```
+    /// let schema = flux_client::GenerateRequest::batch_line_schema();
+    /// assert!(!schema["required"].as_array().unwrap().contains(&"model".into()));
+    /// assert_eq!(schema["properties"]["extra"]["type"], "object");
+    /// ```
+    pub fn batch_line_schema() -> Value {
+        crate::schema::batch_line()
+    }
+
+    fn refuse(&mut self, refusal: Refusal) {
+        self.reject(refusal.field, refusal.reason);
     }
 }
 
@@ -305,7 +478,9 @@ impl FluxClient {
 
     /// Starts an image generation from a JSON object holding the request body's fields as the
     /// API names them (a `flux batch` line, a form): `prompt` is required, `model` defaults to
-    /// the client's, every field the document declares is accepted. An unknown key, a value of
+    /// the client's, every field the document declares is accepted, and an `extra` object (unless
+    /// the document declares a field `extra`) holds fields it does not declare, sent as
+    /// [`extra_body`](GenerateRequest::extra_body) sends them. An unknown key, a value of
     /// the wrong type or outside the document's range is reported by
     /// [`body`](GenerateRequest::body) and [`send`](GenerateRequest::send) as
     /// [`Error::InvalidRequest`](crate::Error::InvalidRequest).
@@ -318,6 +493,9 @@ impl FluxClient {
     ///
     /// let typo = serde_json::json!({"prompt": "a red fox", "sise": "9:16"});
     /// assert!(client.generate_json(&typo).body().unwrap_err().to_string().contains("`sise`"));
+    ///
+    /// let extra = serde_json::json!({"prompt": "a red fox", "extra": {"style": "photo"}});
+    /// assert!(client.generate_json(&extra).body().is_ok());
     /// # Ok::<(), flux_client::Error>(())
     /// ```
     pub fn generate_json(&self, fields: &serde_json::Value) -> GenerateRequest {

@@ -18,6 +18,7 @@ use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
 use crate::answer::{self, Decoded};
 use crate::config::{ApiKey, AuthScheme, DEFAULT_MAX_RESPONSE_BYTES};
 use crate::error::Result;
+use crate::extras::Extras;
 use crate::generated::Client;
 
 /// Where one attempt's decoded answer is put.
@@ -45,6 +46,8 @@ pub struct Session {
     max_response_bytes: u64,
     /// Set only on the per-attempt clients of the layer's own calls.
     answer: Option<Slot>,
+    /// Undeclared fields and headers of the request an attempt belongs to.
+    extras: Option<Arc<Extras>>,
 }
 
 impl Session {
@@ -57,6 +60,7 @@ impl Session {
             auth,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             answer: None,
+            extras: None,
         })
     }
 
@@ -69,11 +73,13 @@ impl Session {
 }
 
 /// A client for one attempt of the layer's: `generated`'s connections and key, with a slot
-/// the answer is decoded into.
-pub(crate) fn for_attempt(generated: &Client) -> (Client, Slot) {
+/// the answer is decoded into, and the request's undeclared fields and headers (merged into
+/// the request by the `pre` hook).
+pub(crate) fn for_attempt(generated: &Client, extras: Option<&Arc<Extras>>) -> (Client, Slot) {
     let slot = Slot::default();
     let session = Session {
         answer: Some(Arc::clone(&slot)),
+        extras: extras.cloned(),
         ..generated.inner().clone()
     };
     let client = Client::new_with_client(generated.baseurl(), generated.client().clone(), session);
@@ -100,6 +106,11 @@ impl ClientHooks<Session> for Client {
         request: &mut reqwest::Request,
         _info: &OperationInfo,
     ) -> std::result::Result<(), progenitor_client::Error<E>> {
+        if let Some(extras) = &self.inner().extras {
+            extras
+                .apply(request)
+                .map_err(progenitor_client::Error::Custom)?;
+        }
         let headers = request.headers_mut();
         headers.remove(&API_VERSION);
         if let Some(auth) = &self.inner().auth {

@@ -3,6 +3,7 @@
 mod generated_types;
 mod host_program;
 mod layer_answers;
+mod layer_call_options;
 mod layer_common;
 mod layer_env;
 mod layer_errors;
@@ -10,6 +11,7 @@ mod layer_images;
 mod layer_limits;
 mod layer_mock;
 mod layer_recovery;
+mod layer_schema;
 mod layer_tracing;
 mod layer_validation;
 mod layer_wire;

@@ -35,6 +35,14 @@ async fn fails(client: &FluxClient, server: &MockServer) -> Error {
     err
 }
 
+/// `text` as `Display` ends it for an error the mock answered: with the id of the last request
+/// the API listener received (every mock answer carries one).
+fn with_request_id(server: &MockServer, text: impl std::fmt::Display) -> String {
+    let api = server.requests_on(flux_client::mock::Listener::Api);
+    let id = &api.last().expect("a request reached the API").request_id;
+    format!("{text} [request id {id}]")
+}
+
 /// A client without the limiter: a 429 is then an ordinary retry, counted by the policy.
 fn unlimited(server: &MockServer) -> FluxClient {
     builder(server).limits(Limits::none()).build().unwrap()

@@ -115,6 +115,7 @@ impl MockServerBuilder {
             image_base_url: format!("{scheme}://{images}"),
             redirect_base_url: format!("{scheme}://{redirect}"),
             seeds: AtomicU64::new(0),
+            request_ids: AtomicU64::new(0),
             accounts: Accounts::default(),
         });
         let connections = Arc::new(Connections::default());

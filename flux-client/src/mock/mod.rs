@@ -67,6 +67,7 @@ mod image_host;
 mod images;
 mod listener;
 mod recording;
+mod request_log;
 mod shared;
 mod tls;
 mod validation;

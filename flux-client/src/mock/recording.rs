@@ -32,6 +32,10 @@ pub struct RecordedRequest {
     pub headers: http::HeaderMap,
     /// The body, as sent.
     pub body: Vec<u8>,
+    /// The `x-request-id` the mock answered it with (`mock-1`, `mock-2`, ... in arrival order,
+    /// on all listeners): what [`Images::request_id`](crate::Images::request_id) and
+    /// [`Error::request_id`](crate::Error::request_id) report for it.
+    pub request_id: String,
 }
 
 impl RecordedRequest {

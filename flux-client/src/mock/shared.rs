@@ -15,7 +15,11 @@ use super::faults::Fault;
 use super::image_host::{self, ImageStore};
 use super::listener::{Abort, Answer};
 use super::recording::{self, Listener, RecordedRequest, Recorder};
+use super::request_log;
 use super::{MockServer, api};
+
+/// The header every answer carries, as a real API's do (`mock-1`, `mock-2`, ... in arrival order).
+pub(crate) const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// The largest request body the mock reads; larger ones get a 413 error body.
 const MAX_REQUEST_BODY: usize = 1 << 20;
@@ -30,6 +34,8 @@ pub(crate) struct Shared {
     pub(super) image_base_url: String,
     pub(super) redirect_base_url: String,
     pub(super) seeds: AtomicU64,
+    /// Numbers the requests, for their `x-request-id`.
+    pub(super) request_ids: AtomicU64,
     pub(super) accounts: Accounts,
 }
 
@@ -77,6 +83,10 @@ impl Shared {
             // The client went away while sending.
             return Err(Abort);
         };
+        let request_id = format!(
+            "mock-{}",
+            self.request_ids.fetch_add(1, Ordering::SeqCst) + 1
+        );
         self.recorder.record(RecordedRequest {
             listener,
             method: parts.method.clone(),
@@ -84,7 +94,25 @@ impl Shared {
             query: parts.uri.query().map(str::to_owned),
             headers: recording::owned_headers(&parts.headers),
             body: body.to_vec(),
+            request_id: request_id.clone(),
         });
+        let mut answer = self.dispatch(listener, &parts, &body, too_large).await;
+        request_log::log(listener, &parts, &body, &answer, &request_id, &self.api_key);
+        if let Ok(response) = &mut answer
+            && let Ok(value) = http::HeaderValue::from_str(&request_id)
+        {
+            response.headers_mut().insert(REQUEST_ID_HEADER, value);
+        }
+        answer
+    }
+
+    async fn dispatch(
+        &self,
+        listener: Listener,
+        parts: &http::request::Parts,
+        body: &Bytes,
+        too_large: bool,
+    ) -> Answer {
         if too_large {
             let message = format!(
                 "The request body is larger than the mock's limit of {MAX_REQUEST_BODY} bytes."
@@ -97,9 +125,9 @@ impl Shared {
             ));
         }
         match listener {
-            Listener::Api => api::handle(self, &parts, &body).await,
+            Listener::Api => api::handle(self, parts, body).await,
             Listener::Images | Listener::Redirect => {
-                image_host::handle(&self.images, listener, &self.redirect_base_url, &parts).await
+                image_host::handle(&self.images, listener, &self.redirect_base_url, parts).await
             }
         }
     }

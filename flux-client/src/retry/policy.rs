@@ -56,6 +56,7 @@ pub struct RetryPolicy {
     statuses: Vec<u16>,
     retry_timeouts: bool,
     retry_interrupted: bool,
+    wait_on_rate_limit: bool,
 }
 
 impl Default for RetryPolicy {
@@ -69,6 +70,7 @@ impl Default for RetryPolicy {
             statuses: vec![429, 503],
             retry_timeouts: false,
             retry_interrupted: false,
+            wait_on_rate_limit: true,
         }
     }
 }
@@ -151,6 +153,28 @@ impl RetryPolicy {
         self
     }
 
+    /// Whether a `429 Too Many Requests` is waited out (the default: the limiter slows down and
+    /// the request goes again while the deadline allows, which can take minutes on a busy
+    /// account). With `false` the first 429 ends the request as
+    /// [`Error::RateLimited`](crate::Error::RateLimited), with the server's
+    /// [`retry_after`](crate::Error::retry_after), for a script that would rather fail fast.
+    /// The limiter still paces requests before they are sent.
+    ///
+    /// ```
+    /// let policy = flux_client::RetryPolicy::default().wait_on_rate_limit(false);
+    /// assert!(!policy.retries_status(429) && policy.retries_status(503));
+    /// ```
+    #[must_use]
+    pub fn wait_on_rate_limit(mut self, wait: bool) -> Self {
+        self.wait_on_rate_limit = wait;
+        self
+    }
+
+    /// Whether a 429 is waited out (see [`wait_on_rate_limit`](Self::wait_on_rate_limit)).
+    pub fn get_wait_on_rate_limit(&self) -> bool {
+        self.wait_on_rate_limit
+    }
+
     /// The configured number of retries.
     pub fn get_max_retries(&self) -> u32 {
         self.max_retries
@@ -170,7 +194,9 @@ impl RetryPolicy {
 
     /// Whether an answer with this status is retried.
     pub fn retries_status(&self, status: u16) -> bool {
-        self.max_retries > 0 && self.statuses.contains(&status)
+        self.max_retries > 0
+            && self.statuses.contains(&status)
+            && (status != 429 || self.wait_on_rate_limit)
     }
 
     pub(super) fn backoff(&self, retry: u32) -> Duration {
@@ -195,6 +221,7 @@ impl RetryPolicy {
             Class::ConnectFailed => true,
             Class::Interrupted => self.retry_interrupted,
             Class::Timeout => self.retry_timeouts,
+            Class::Status(429) => self.wait_on_rate_limit && self.statuses.contains(&429),
             Class::Status(status) => self.statuses.contains(&status),
             Class::Final => false,
         };

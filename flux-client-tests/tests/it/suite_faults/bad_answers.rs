@@ -3,7 +3,7 @@
 use flux_client::Error;
 use flux_client::mock::Fault;
 
-use super::{RATE_LIMITED, always, fails, unlimited};
+use super::{RATE_LIMITED, always, fails, unlimited, with_request_id};
 use crate::suite_support::*;
 
 #[tokio::test]
@@ -20,7 +20,10 @@ async fn an_error_in_a_200_is_the_error_it_names() {
     let server = always(Fault::ErrorIn200 { code: 402 }).await;
     assert_eq!(
         fails(&client(&server), &server).await.to_string(),
-        "API error 402 (insufficient_quota): Insufficient credits: add credits to your account to continue."
+        with_request_id(
+            &server,
+            "API error 402 (insufficient_quota): Insufficient credits: add credits to your account to continue."
+        )
     );
 
     // A 429 or a 503 reported inside a 200 is retried like the status itself.
@@ -45,14 +48,17 @@ async fn empty_data_is_no_images_not_retried() {
         matches!(
             err,
             Error::NoImages {
-                request_id: None,
+                request_id: Some(_),
                 ..
             }
         ),
         "{err:?}"
     );
     assert_eq!(err.status(), Some(200));
-    assert_eq!(err.to_string(), "the API returned no image");
+    assert_eq!(
+        err.to_string(),
+        with_request_id(&server, "the API returned no image")
+    );
     assert_eq!(attempts(&server), 1);
 }
 

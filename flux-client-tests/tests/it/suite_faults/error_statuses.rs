@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use flux_client::Error;
 use flux_client::mock::{Fault, MockServer};
 
-use super::{always, fails, status};
+use super::{always, fails, status, with_request_id};
 use crate::layer_common::fast_retry;
 use crate::suite_support::*;
 
@@ -43,13 +43,21 @@ async fn a_500_and_a_502_are_api_errors_not_retried_by_default() {
                 assert_eq!(t.as_deref(), Some(error_type));
                 assert_eq!(*param, None);
                 assert_eq!(*retry_after, None);
-                assert_eq!(*request_id, None);
+                // The mock answers every request with an id, as a real API does.
+                let last = server.requests_on(flux_client::mock::Listener::Api);
+                assert_eq!(
+                    request_id.as_deref(),
+                    Some(last.last().unwrap().request_id.as_str())
+                );
             }
             other => panic!("{code}: {other:?}"),
         }
         assert_eq!(
             err.to_string(),
-            format!("API error {code} ({error_type}): {message}")
+            with_request_id(
+                &server,
+                format!("API error {code} ({error_type}): {message}")
+            )
         );
         assert_eq!(attempts(&server), 1, "{code} may have started work");
     }
@@ -78,7 +86,10 @@ async fn a_503_is_retried_by_default() {
     );
     assert_eq!(
         err.to_string(),
-        "API error 503 (service_unavailable): The model is unavailable: no provider can serve it right now."
+        with_request_id(
+            &server,
+            "API error 503 (service_unavailable): The model is unavailable: no provider can serve it right now."
+        )
     );
     assert_eq!(attempts(&server), 3);
 
@@ -137,7 +148,10 @@ async fn the_documented_401_402_403_bodies_reach_the_user_unretried() {
         );
         assert_eq!(
             err.to_string(),
-            format!("API error {code} ({error_type}): {message}")
+            with_request_id(
+                &server,
+                format!("API error {code} ({error_type}): {message}")
+            )
         );
         assert_eq!(attempts(&server), 1, "{code}");
     }
@@ -161,7 +175,10 @@ async fn moderation_is_its_own_outcome_never_retried_with_or_without_http_200() 
         assert!(err.is_moderation() && !err.is_retryable() && err.is_rejected_request());
         assert_eq!(
             err.to_string(),
-            format!("refused by moderation (HTTP 403, moderation_error): {message}")
+            with_request_id(
+                &server,
+                format!("refused by moderation (HTTP 403, moderation_error): {message}")
+            )
         );
         assert_eq!(
             attempts(&server),

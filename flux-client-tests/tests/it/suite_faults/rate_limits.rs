@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use flux_client::mock::MockServer;
 use flux_client::{Error, Limits};
 
-use super::{RATE_LIMITED, always, fails, status, unlimited};
+use super::{RATE_LIMITED, always, fails, status, unlimited, with_request_id};
 use crate::suite_support::*;
 
 #[tokio::test]
@@ -13,14 +13,17 @@ async fn a_429_without_retry_after_is_retried_then_rate_limited() {
     let server = always(status(429, None)).await;
     let err = fails(&unlimited(&server), &server).await;
     assert!(
-        matches!(&err, Error::RateLimited { retry_after: None, message, request_id: None, .. }
+        matches!(&err, Error::RateLimited { retry_after: None, message, request_id: Some(_), .. }
             if message == RATE_LIMITED),
         "{err:?}"
     );
     assert_eq!(err.status(), Some(429));
     assert_eq!(
         err.to_string(),
-        format!("rate limited (rate_limit_error): {RATE_LIMITED}")
+        with_request_id(
+            &server,
+            format!("rate limited (rate_limit_error): {RATE_LIMITED}")
+        )
     );
     assert_eq!(attempts(&server), 3, "the first attempt and two retries");
 
@@ -58,7 +61,10 @@ async fn a_429s_retry_after_is_waited_for_and_reported() {
     );
     assert_eq!(
         err.to_string(),
-        format!("rate limited (rate_limit_error): {RATE_LIMITED} (retry after 1 s)")
+        with_request_id(
+            &server,
+            format!("rate limited (rate_limit_error): {RATE_LIMITED} (retry after 1 s)")
+        )
     );
     assert_eq!(attempts(&server), 2);
 }

@@ -31,7 +31,8 @@ Exit status:
 pub struct Cli {
     /// Show requests, attempts, retry decisions and downloads on stderr (-vv: everything);
     /// `RUST_LOG` (e.g. `flux_client=debug`) takes precedence. The key is redacted.
-    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, global = true)]
+    // Listed after every subcommand's own options, not among the request's.
+    #[arg(short = 'v', long = "verbose", action = clap::ArgAction::Count, global = true, display_order = 1000)]
     pub verbose: u8,
 
     #[command(subcommand)]
@@ -136,6 +137,13 @@ Example:
   flux inspect --json out/*.png
   flux generate --from out/flux-1700000000-1.png --size 1:1   # the same request, square")]
     Inspect(crate::inspect::InspectArgs),
+
+    /// Print the JSON Schema of a batch line (--body: of the request body), with the API
+    /// document's descriptions, enums and ranges.
+    #[command(after_help = "\
+Example, to let an editor check a batch file:
+  flux schema > flux-batch-line.schema.json")]
+    Schema(crate::schema::SchemaArgs),
 }
 
 #[derive(Debug, Args)]
@@ -152,13 +160,17 @@ pub struct GenerateArgs {
     #[arg(long)]
     pub no_download: bool,
 
-    /// Print one JSON object on stdout, {"created", "images": [{"url", "path",
-    /// "revised_prompt"}]}, and nothing else; no progress display.
+    /// Print one JSON object on stdout, {"created", "seed", "images": [{"url", "path",
+    /// "revised_prompt"}]}, and nothing else; no progress display. "seed" is the request's
+    /// seed (--seed, or the one flux picked), to make the images again.
     #[arg(long)]
     pub json: bool,
 
     #[command(flatten)]
     pub extras: crate::extras::GenerateExtras,
+
+    #[command(flatten)]
+    pub extra: crate::extra_fields::ExtraArgs,
 
     #[command(flatten)]
     pub connection: ConnectionArgs,

@@ -27,7 +27,8 @@ struct OutputImage {
 }
 
 pub async fn run(args: GenerateArgs) -> Result<Status, Failure> {
-    let resolved = crate::repro::resolve(&args)?;
+    let mut resolved = crate::repro::resolve(&args)?;
+    args.extra.add_to(&mut resolved.json)?;
     if args.no_download && resolved.json.get("output_format") == Some(&"b64_json".into()) {
         return Err(Failure::invalid(
             "--no-download prints image URLs, but --output-format b64_json returns none",
@@ -40,9 +41,11 @@ pub async fn run(args: GenerateArgs) -> Result<Status, Failure> {
         return Ok(Status::Ok);
     }
     let connection = Connection::open(&args.connection).await?;
-    let request = connection.client.generate_json(&resolved.json);
+    let request = args
+        .extra
+        .headers(connection.client.generate_json(&resolved.json));
     // Checked here so that invalid input exits before anything is sent.
-    let body = request.body()?;
+    request.body()?;
     if !args.no_download {
         check_out(&args.out)?;
     }
@@ -67,7 +70,7 @@ pub async fn run(args: GenerateArgs) -> Result<Status, Failure> {
     let images = if args.extras.common.no_metadata {
         images
     } else {
-        images.with_metadata(&body)
+        images.with_metadata()
     };
 
     let bar = progress.spinner("saving");

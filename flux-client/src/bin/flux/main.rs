@@ -7,6 +7,7 @@ mod batch_progress;
 mod connect;
 mod dry_run;
 mod exit;
+mod extra_fields;
 mod extras;
 mod gallery;
 mod generate;
@@ -20,6 +21,7 @@ mod progress;
 mod repro;
 mod request_options;
 mod resume;
+mod schema;
 mod seed;
 mod writer;
 
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
             Command::Batch(args) => batch::run(args).await,
             Command::Mock(args) => mock::run(args).await,
             Command::Inspect(args) => inspect::run(args),
+            Command::Schema(args) => schema::run(&args),
         }
     });
     match result {

@@ -63,7 +63,11 @@ impl Context {
 
     fn tag(&self, images: Images, body: &flux_client::types::CreateImageBody) -> Images {
         if self.metadata {
-            images.with_metadata(body)
+            // Images resumed from the journal do not know their request; fresh ones do.
+            match images.request() {
+                Some(_) => images.with_metadata(),
+                None => images.with_request(body.clone()).with_metadata(),
+            }
         } else {
             images
         }

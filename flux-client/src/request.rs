@@ -323,7 +323,7 @@ impl GenerateRequest {
     /// use flux_client::{Error, FluxClient};
     ///
     /// let client = FluxClient::builder().api_key("sk-test").build()?;
-    /// let request = client.generate("a red fox").extra_body("style", "photo");
+    /// let request = client.generate("a red fox").extra_body("x_client_tag", "t-7");
     /// assert!(request.body().is_ok());
     ///
     /// let err = client.generate("a red fox").extra_body("seed", 7).seed(7).body().unwrap_err();

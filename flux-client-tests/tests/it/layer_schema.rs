@@ -134,7 +134,7 @@ async fn an_object_valid_under_the_schema_is_accepted_by_the_client_and_the_mock
 
     // A batch line may leave `model` out and carry `extra`.
     let line_schema = GenerateRequest::batch_line_schema();
-    let line = json!({"prompt": "a red fox", "extra": {"style": "photo"}});
+    let line = json!({"prompt": "a red fox", "extra": {"x_client_tag": "t-7"}});
     assert!(
         jsonschema::validator_for(&line_schema)
             .unwrap()
@@ -142,6 +142,6 @@ async fn an_object_valid_under_the_schema_is_accepted_by_the_client_and_the_mock
     );
     client.generate_json(&line).send().await.unwrap();
     let sent = server.requests_on(Listener::Api)[1].json().unwrap();
-    assert_eq!(sent["style"], "photo");
+    assert_eq!(sent["x_client_tag"], "t-7");
     assert!(sent.get("extra").is_none());
 }

@@ -32,7 +32,7 @@ fn the_verbose_mock_logs_each_request_with_the_key_redacted_and_its_request_id()
         "a fox named sk-logged",
         "--no-download",
         "--extra",
-        r#"style="photo""#,
+        r#"x_client_tag="t-7""#,
         "--header",
         "x-trace-id: t-1",
         "--base-url",
@@ -75,7 +75,7 @@ fn the_verbose_mock_logs_each_request_with_the_key_redacted_and_its_request_id()
         "path=\"/v1/images/generations\"",
         "status=\"200\"",
         "request_id=\"mock-1\"",
-        r#""style":"photo""#,
+        r#""x_client_tag":"t-7""#,
         "a fox named <redacted>",
     ] {
         assert!(entry.contains(part), "{part} in {entry}");

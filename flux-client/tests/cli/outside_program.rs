@@ -125,7 +125,7 @@ fn a_program_outside_the_workspace_uses_extras_call_options_blocking_and_the_sch
         "{}",
         api[0]
     );
-    assert!(api[0].contains(r#""style":"photo""#), "{}", api[0]);
+    assert!(api[0].contains(r#""x_client_tag":"t-7""#), "{}", api[0]);
     assert!(api[0].contains("status=\"200\""), "{}", api[0]);
     assert!(
         api[1].contains(&format!("request_id=\"{refused}\"")),

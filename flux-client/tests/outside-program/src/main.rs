@@ -15,7 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let request = client
         .generate("a red fox in fresh snow")
         .seed(42)
-        .extra_body("style", "photo")
+        .extra_body("x_client_tag", "t-7")
         .extra_header("x-trace-id", "outside-1")
         .timeout(Duration::from_secs(90))
         .max_retries(0);

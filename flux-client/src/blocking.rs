@@ -89,6 +89,7 @@ impl FluxClient {
     }
 
     /// The configuration in use (`Debug` redacts the key).
+    #[must_use]
     pub fn config(&self) -> &Config {
         self.client.config()
     }
@@ -120,6 +121,7 @@ impl FluxClient {
     }
 
     /// The async client underneath, sharing connections and limits.
+    #[must_use]
     pub fn as_async(&self) -> &crate::FluxClient {
         &self.client
     }
@@ -154,16 +156,19 @@ pub struct Images {
 
 impl Images {
     /// How many images there are (never zero).
+    #[must_use]
     pub fn len(&self) -> usize {
         self.images.len()
     }
 
     /// Always `false`: a response without images is [`Error::NoImages`].
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.images.is_empty()
     }
 
     /// The server's request id (`x-request-id`), when it sent one.
+    #[must_use]
     pub fn request_id(&self) -> Option<&str> {
         self.images.request_id()
     }
@@ -175,12 +180,14 @@ impl Images {
 
     /// Embeds the request's parameters in the images saved from these, as
     /// [`Images::with_metadata`](crate::Images::with_metadata).
+    #[must_use]
     pub fn with_metadata(mut self) -> Self {
         self.images = self.images.with_metadata();
         self
     }
 
     /// The async images.
+    #[must_use]
     pub fn as_async(&self) -> &crate::Images {
         &self.images
     }

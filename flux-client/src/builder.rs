@@ -114,6 +114,11 @@ impl fmt::Debug for FluxClientBuilder {
 impl FluxClientBuilder {
     /// A builder with the key from `ONEROUTER_API_KEY` (required) and the base URL from
     /// `ONEROUTER_BASE_URL` (when set and not empty).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`](crate::Error::InvalidConfig) when `ONEROUTER_API_KEY` is
+    /// missing or empty, or `ONEROUTER_BASE_URL` is not a URL.
     pub fn from_env() -> Result<Self> {
         // `VarError`'s text quotes a non-UTF-8 value: never the key's.
         let key = std::env::var(API_KEY_ENV).map_err(|e| match e {
@@ -290,6 +295,14 @@ impl FluxClientBuilder {
     }
 
     /// Checks the configuration and builds the client. Sends nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`](crate::Error::InvalidConfig), naming the setting and the
+    /// reason, for a missing or empty key, a key that cannot be a header value, a base URL that
+    /// is not `https` (nor loopback `http` with
+    /// [`allow_insecure_http`](Self::allow_insecure_http)), an empty model, or limits and
+    /// timeouts out of range. Nothing is sent.
     pub fn build(self) -> Result<FluxClient> {
         let api_key = self
             .api_key
@@ -367,12 +380,17 @@ fn timing(timeout: Option<Duration>, retry: &RetryPolicy) -> Result<(Duration, D
 
 impl FluxClient {
     /// Starts a configuration with the defaults (no key yet).
+    #[must_use]
     pub fn builder() -> FluxClientBuilder {
         FluxClientBuilder::default()
     }
 
     /// A client configured from `ONEROUTER_API_KEY` and, when set, `ONEROUTER_BASE_URL`.
     /// Use [`FluxClientBuilder::from_env`] to change more settings.
+    ///
+    /// # Errors
+    ///
+    /// As [`FluxClientBuilder::from_env`] and [`FluxClientBuilder::build`].
     pub fn from_env() -> Result<Self> {
         FluxClientBuilder::from_env()?.build()
     }

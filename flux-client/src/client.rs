@@ -78,6 +78,7 @@ impl fmt::Debug for FluxClient {
 
 impl FluxClient {
     /// The configuration in use (`Debug` redacts the key).
+    #[must_use]
     pub fn config(&self) -> &Config {
         &self.inner.config
     }
@@ -89,6 +90,7 @@ impl FluxClient {
     /// a body built with it skips the one validation [`generate`](Self::generate) and
     /// [`generate_json`](Self::generate_json) share (the document's types, enums and ranges,
     /// nested ones included, and the layer's own rules): use those to generate images.
+    #[must_use]
     pub fn generated(&self) -> &Client {
         &self.inner.generated
     }
@@ -112,6 +114,11 @@ impl FluxClient {
     /// assert!(matches!(client.images_from_response(empty), Err(Error::NoImages { .. })));
     /// # Ok::<(), flux_client::Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NoImages`](crate::Error::NoImages) when the answer carries no image with a URL
+    /// or base64 data.
     pub fn images_from_response(&self, response: types::CreateImageResponse) -> Result<Images> {
         Images::from_response(response, None, None, None, self.inner.downloader.clone())
     }

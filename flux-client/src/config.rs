@@ -70,6 +70,7 @@ impl ApiKey {
     }
 
     /// The key itself, for the rare code that must see it.
+    #[must_use]
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -136,22 +137,27 @@ pub struct Config {
 
 impl Config {
     /// The API's base URL.
+    #[must_use]
     pub fn base_url(&self) -> &Url {
         &self.base_url
     }
     /// The default model.
+    #[must_use]
     pub fn model(&self) -> &str {
         &self.model
     }
     /// How the key is sent.
+    #[must_use]
     pub fn auth_scheme(&self) -> AuthScheme {
         self.auth_scheme
     }
     /// Time allowed to open a connection.
+    #[must_use]
     pub fn connect_timeout(&self) -> Duration {
         self.connect_timeout
     }
     /// Time allowed for one attempt, from sending to the last byte of the answer.
+    #[must_use]
     pub fn timeout(&self) -> Duration {
         self.timeout
     }
@@ -170,38 +176,47 @@ impl Config {
     /// assert_eq!(client.config().deadline(), Duration::from_secs(600));
     /// # Ok::<(), flux_client::Error>(())
     /// ```
+    #[must_use]
     pub fn deadline(&self) -> Duration {
         self.deadline
     }
     /// The retry policy.
+    #[must_use]
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.retry
     }
     /// The limits the client keeps to (see [`Limits`]).
+    #[must_use]
     pub fn limits(&self) -> &Limits {
         &self.limits
     }
     /// The `User-Agent` sent with every request.
+    #[must_use]
     pub fn user_agent(&self) -> &str {
         &self.user_agent
     }
     /// The largest image download accepted, in bytes.
+    #[must_use]
     pub fn max_download_bytes(&self) -> u64 {
         self.max_download_bytes
     }
     /// The largest API answer read, in bytes.
+    #[must_use]
     pub fn max_response_bytes(&self) -> u64 {
         self.max_response_bytes
     }
     /// How image downloads are timed, retried and bounded.
+    #[must_use]
     pub fn download_policy(&self) -> &DownloadPolicy {
         &self.download_policy
     }
     /// Whether plain `http` to non-loopback hosts was allowed.
+    #[must_use]
     pub fn allow_insecure_http(&self) -> bool {
         self.allow_insecure_http
     }
     /// The API key (redacted in `Debug`).
+    #[must_use]
     pub fn api_key(&self) -> &ApiKey {
         &self.api_key
     }

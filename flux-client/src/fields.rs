@@ -138,6 +138,7 @@ fn pointer_child(parent: &str, name: &str) -> String {
 }
 
 /// The field called `name` on the wire.
+#[must_use]
 pub fn field(name: &str) -> Option<&'static RequestField> {
     REQUEST_FIELDS.iter().find(|f| f.name == name)
 }
@@ -160,6 +161,11 @@ impl RequestField {
     /// assert!(refusal.reason.starts_with(r#"is "16/9", expected one of "#), "{refusal}");
     /// assert!(refusal.reason.contains("9:16"), "{refusal}");
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`Refusal`] naming the JSON pointer and the reason when `value` is of another type,
+    /// outside the document's range, or not one of its enum members.
     pub fn check(&self, value: &Value) -> Result<(), Refusal> {
         self.check_at(value, &pointer_child("", self.name))
     }
@@ -243,6 +249,7 @@ impl RequestField {
     /// let size = flux_client::fields::field("size").unwrap();
     /// assert_eq!(size.wire_value("9:16"), serde_json::json!("9:16"));
     /// ```
+    #[must_use]
     pub fn wire_value(&self, member: &str) -> Value {
         match self.wire_type {
             WireType::Integer | WireType::Number => {
@@ -253,6 +260,7 @@ impl RequestField {
     }
 
     /// The server's default for display: JSON text with a string's quotes removed (`16:9`).
+    #[must_use]
     pub fn server_default_text(&self) -> Option<String> {
         let text = self.server_default?;
         Some(match serde_json::from_str::<Value>(text) {

@@ -26,6 +26,7 @@ impl ImageFormat {
     pub const SNIFF_LEN: usize = 12;
 
     /// Recognises the format from the first bytes of a file.
+    #[must_use]
     pub fn sniff(head: &[u8]) -> Option<Self> {
         if head.starts_with(b"\x89PNG\r\n\x1a\n") {
             Some(Self::Png)
@@ -39,6 +40,7 @@ impl ImageFormat {
     }
 
     /// The usual file extension, without the dot.
+    #[must_use]
     pub fn extension(self) -> &'static str {
         match self {
             Self::Png => "png",

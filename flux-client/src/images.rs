@@ -67,16 +67,19 @@ impl Images {
     /// How many images the API returned beyond the `n` requested. They are not offered (nor
     /// downloaded): an answer with a thousand images for `n = 1` is a server fault, not a
     /// thousand downloads.
+    #[must_use]
     pub fn unrequested(&self) -> usize {
         self.unrequested
     }
 
     /// When the images were created (Unix seconds, as the server reports).
+    #[must_use]
     pub fn created(&self) -> i64 {
         self.created
     }
 
     /// The server's request id (`x-request-id`), when it sent one.
+    #[must_use]
     pub fn request_id(&self) -> Option<&str> {
         self.request_id.as_deref()
     }
@@ -85,12 +88,14 @@ impl Images {
     /// [`extra_body`](crate::GenerateRequest::extra_body) fields); `None` for images rebuilt by
     /// [`FluxClient::images_from_response`](crate::FluxClient::images_from_response) until
     /// [`with_request`](Self::with_request) says.
+    #[must_use]
     pub fn request(&self) -> Option<&CreateImageBody> {
         self.request.as_deref()
     }
 
     /// Records the request these images were made for, for images rebuilt from a kept
     /// response (a journal), so that [`with_metadata`](Self::with_metadata) can embed it.
+    #[must_use]
     pub fn with_request(mut self, body: CreateImageBody) -> Self {
         self.request = Some(Arc::new(body));
         self
@@ -137,6 +142,7 @@ impl Images {
     /// # #[cfg(not(feature = "mock"))]
     /// # fn main() {}
     /// ```
+    #[must_use]
     pub fn with_metadata(mut self) -> Self {
         let Some(body) = &self.request else {
             tracing::warn!(
@@ -157,21 +163,25 @@ impl Images {
     }
 
     /// How many images there are.
+    #[must_use]
     pub fn len(&self) -> usize {
         self.images.len()
     }
 
     /// Always `false`: a response without images is [`Error::NoImages`].
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.images.is_empty()
     }
 
     /// The first image (there always is one).
+    #[must_use]
     pub fn first(&self) -> &Image {
         &self.images[0]
     }
 
     /// The image at `index`, from 0.
+    #[must_use]
     pub fn get(&self, index: usize) -> Option<&Image> {
         self.images.get(index)
     }
@@ -182,6 +192,7 @@ impl Images {
     }
 
     /// The images as a vector.
+    #[must_use]
     pub fn into_vec(self) -> Vec<Image> {
         self.images
     }
@@ -191,6 +202,11 @@ impl Images {
     /// the files this call already saved are removed, and the first error (in the images'
     /// order) is returned. Dropping the future before it completes (a cancelled task, a
     /// `select!` that took another branch) also removes the files it had saved.
+    ///
+    /// # Errors
+    ///
+    /// The first error of [`Image::save_in`] in the images' order; the files this call saved
+    /// are removed.
     pub async fn save_all_in(&self, dir: impl AsRef<Path>) -> Result<Vec<PathBuf>> {
         let dir = dir.as_ref();
         self.save_all(|image| image.save_target(image.new_in(dir)))
@@ -210,6 +226,10 @@ impl Images {
     ///     .await?;
     /// # Ok(()) }
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`save_all_in`](Self::save_all_in).
     pub async fn save_all_as(
         &self,
         dir: impl AsRef<Path>,

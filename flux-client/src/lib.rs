@@ -9,6 +9,13 @@
            on, as on docs.rs, because its examples run against the mock."
 )]
 #![deny(missing_docs)]
+// The pedantic lints a caller feels (issue 26): a result they may drop by mistake, and fallible
+// functions that say how they fail. CI's clippy runs with `-D warnings`, so new items keep them.
+#![warn(
+    clippy::must_use_candidate,
+    clippy::return_self_not_must_use,
+    clippy::missing_errors_doc
+)]
 // docs.rs (nightly, `--cfg docsrs`): "Available on crate feature ... only" on feature-gated items.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

@@ -33,31 +33,37 @@ pub struct Rate {
 impl Rate {
     /// `requests` per `per`. Both must be positive; [`Limits`] refuses a rate that is not (at
     /// [`build`](crate::FluxClientBuilder::build)).
+    #[must_use]
     pub const fn new(requests: u32, per: Duration) -> Self {
         Self { requests, per }
     }
 
     /// `requests` per second.
+    #[must_use]
     pub const fn per_second(requests: u32) -> Self {
         Self::new(requests, Duration::from_secs(1))
     }
 
     /// `requests` per minute.
+    #[must_use]
     pub const fn per_minute(requests: u32) -> Self {
         Self::new(requests, Duration::from_secs(60))
     }
 
     /// The number of requests per [`period`](Self::period).
+    #[must_use]
     pub fn requests(&self) -> u32 {
         self.requests
     }
 
     /// The period the requests are counted over.
+    #[must_use]
     pub fn period(&self) -> Duration {
         self.per
     }
 
     /// The time between two evenly paced requests (zero for a rate of zero requests).
+    #[must_use]
     pub fn interval(&self) -> Duration {
         if self.requests == 0 {
             return Duration::ZERO;
@@ -66,6 +72,7 @@ impl Rate {
     }
 
     /// Requests per second, as a float.
+    #[must_use]
     pub fn per_second_f64(&self) -> f64 {
         if self.per.is_zero() {
             return f64::INFINITY;
@@ -198,6 +205,7 @@ impl Limits {
     pub const API_RATE: Rate = Rate::per_minute(600);
 
     /// No limit and no adaptation: every request is sent at once.
+    #[must_use]
     pub fn none() -> Self {
         Self {
             max_concurrent: None,
@@ -244,16 +252,19 @@ impl Limits {
     }
 
     /// The concurrent limit, if any.
+    #[must_use]
     pub fn get_max_concurrent(&self) -> Option<u32> {
         self.max_concurrent
     }
 
     /// The rate limit, if any.
+    #[must_use]
     pub fn get_rate(&self) -> Option<Rate> {
         self.rate
     }
 
     /// Whether a 429 adapts the limits.
+    #[must_use]
     pub fn adapts_to_429(&self) -> bool {
         self.adapt
     }

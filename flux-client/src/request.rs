@@ -286,6 +286,12 @@ impl GenerateRequest {
     /// }
     /// # Ok::<(), flux_client::Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) naming the field and the reason
+    /// for the first value the document refuses, or for an `extra_body`/`extra_header` that was
+    /// refused when it was set.
     pub fn body(&self) -> Result<CreateImageBody> {
         if let Some((field, reason)) = self.rejected.first() {
             return Err(Error::invalid(field, reason.clone()));
@@ -429,6 +435,7 @@ impl GenerateRequest {
     /// assert_eq!(schema["properties"]["image_prompt_strength"]["maximum"], 1.0);
     /// assert!(schema["required"].as_array().unwrap().contains(&"prompt".into()));
     /// ```
+    #[must_use]
     pub fn json_schema() -> Value {
         crate::schema::request_body()
     }
@@ -442,6 +449,7 @@ impl GenerateRequest {
     /// assert!(!schema["required"].as_array().unwrap().contains(&"model".into()));
     /// assert_eq!(schema["properties"]["extra"]["type"], "object");
     /// ```
+    #[must_use]
     pub fn batch_line_schema() -> Value {
         crate::schema::batch_line()
     }

@@ -54,6 +54,10 @@ impl Session {
     /// A session that sends `key` (when given) as `scheme` says. Fails as
     /// [`Error::InvalidConfig`](crate::Error) for an empty key or one that cannot be a header
     /// value.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidConfig`](crate::Error) as said above.
     pub fn new(key: Option<&ApiKey>, scheme: AuthScheme) -> Result<Self> {
         let auth = key.map(|key| key.header(scheme)).transpose()?;
         Ok(Self {

@@ -12,6 +12,7 @@ impl Error {
     /// let err = flux_client::FluxClient::builder().build().unwrap_err();
     /// assert_eq!(err.status(), None); // refused before anything was sent
     /// ```
+    #[must_use]
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api { status, .. } | Error::Moderated { status, .. } => Some(*status),
@@ -24,6 +25,7 @@ impl Error {
     }
 
     /// The server's request id (`x-request-id`), when it sent one: quote it to support.
+    #[must_use]
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Error::Api { request_id, .. }
@@ -35,6 +37,7 @@ impl Error {
     }
 
     /// The server's `Retry-After` hint, when it sent a readable one.
+    #[must_use]
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Error::Api { retry_after, .. } | Error::RateLimited { retry_after, .. } => *retry_after,
@@ -54,6 +57,7 @@ impl Error {
     /// let err = flux_client::FluxClient::builder().build().unwrap_err();
     /// assert!(!err.is_retryable() && !err.is_timeout() && err.request_id().is_none());
     /// ```
+    #[must_use]
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Connection { kind, .. } => *kind != ConnectionFailure::Certificate,
@@ -76,6 +80,7 @@ impl Error {
     }
 
     /// Whether the call (or the whole deadline) ran out of time.
+    #[must_use]
     pub fn is_timeout(&self) -> bool {
         match self {
             Error::Timeout { .. } => true,
@@ -85,12 +90,14 @@ impl Error {
     }
 
     /// Whether the server refused the content ([`Error::Moderated`]).
+    #[must_use]
     pub fn is_moderation(&self) -> bool {
         matches!(self, Error::Moderated { .. })
     }
 
     /// Whether a 429 says the account's quota is used up (`insufficient_quota`), which waiting
     /// a few seconds does not fix.
+    #[must_use]
     pub fn is_quota_exhausted(&self) -> bool {
         match self {
             Error::RateLimited {
@@ -105,6 +112,7 @@ impl Error {
     /// Whether the account, not the request, is at fault: the key is refused (401), the
     /// credits are used up (402), or the quota is exhausted. Every other request with this key
     /// fails the same way until the account is fixed.
+    #[must_use]
     pub fn is_account_error(&self) -> bool {
         matches!(
             self,
@@ -118,6 +126,7 @@ impl Error {
     /// Whether the request itself is at fault: refused before it was sent (invalid input or
     /// configuration), or by the server for what it contains (400, 413, 422, moderation).
     /// Sending it unchanged fails the same way (and may be billed).
+    #[must_use]
     pub fn is_rejected_request(&self) -> bool {
         match self {
             Error::InvalidConfig { .. }
@@ -129,6 +138,7 @@ impl Error {
     }
 
     /// What kind of connection failure this is, for [`Error::Connection`].
+    #[must_use]
     pub fn connection_failure(&self) -> Option<ConnectionFailure> {
         match self {
             Error::Connection { kind, .. } => Some(*kind),

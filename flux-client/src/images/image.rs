@@ -59,26 +59,31 @@ impl Image {
     }
 
     /// The image's position in the response, from 0.
+    #[must_use]
     pub fn index(&self) -> usize {
         self.index
     }
 
     /// When the image was created (Unix seconds).
+    #[must_use]
     pub fn created(&self) -> i64 {
         self.created
     }
 
     /// Where the image host serves the image (or a `data:` URL, which is decoded, not fetched).
+    #[must_use]
     pub fn url(&self) -> Option<&str> {
         self.url.as_deref()
     }
 
     /// The image as base64 text, when asked for with `output_format("b64_json")`.
+    #[must_use]
     pub fn b64_json(&self) -> Option<&str> {
         self.b64_json.as_deref()
     }
 
     /// The prompt the server actually used, when it changed it.
+    #[must_use]
     pub fn revised_prompt(&self) -> Option<&str> {
         self.revised_prompt.as_deref()
     }
@@ -86,6 +91,12 @@ impl Image {
     /// The image's bytes: the base64 data decoded, or the URL downloaded (without the API key,
     /// within the client's download size cap, retried per its
     /// [`DownloadPolicy`](crate::DownloadPolicy)).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Download`](crate::Error::Download) when the URL cannot be fetched within the
+    /// client's size cap and download policy; [`Error::Decode`](crate::Error::Decode) for
+    /// base64 data that does not decode.
     pub async fn bytes(&self) -> Result<Vec<u8>> {
         match (&self.b64_json, &self.url) {
             (Some(data), _) => decode_b64(data),
@@ -98,6 +109,12 @@ impl Image {
     /// `flux-1700000000-1.png` and returns its path. The extension comes from the bytes (PNG,
     /// JPEG or WebP); an existing file is never overwritten (`-2`, `-3`, ... are tried). Data is
     /// streamed to a temporary file in `dir` and renamed at the end, so a failure leaves no file.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`bytes`](Self::bytes), [`Error::Io`](crate::Error::Io) when `dir` cannot
+    /// be created or written, and an error for bytes that are not a PNG, JPEG or WebP image. No
+    /// file is left behind.
     pub async fn save_in(&self, dir: impl AsRef<Path>) -> Result<PathBuf> {
         Ok(self.save_target(self.new_in(dir.as_ref())).await?.path)
     }
@@ -115,6 +132,11 @@ impl Image {
     ///
     /// A stem that is empty or contains a path separator is refused ([`Error::Io`],
     /// `InvalidInput`) before anything is written.
+    ///
+    /// # Errors
+    ///
+    /// As [`save_in`](Self::save_in), and [`Error::Io`](crate::Error::Io) with `InvalidInput`
+    /// for a bad stem.
     pub async fn save_as(&self, dir: impl AsRef<Path>, stem: &str) -> Result<PathBuf> {
         let target = self.named(dir.as_ref(), stem)?;
         Ok(self.save_target(target).await?.path)
@@ -123,6 +145,10 @@ impl Image {
     /// Saves the image at exactly `path`, replacing a file already there, through a temporary
     /// file in the same directory (a failure leaves the old file or none). The bytes must be a
     /// PNG, JPEG or WebP image; the extension of `path` is yours to choose.
+    ///
+    /// # Errors
+    ///
+    /// As [`save_in`](Self::save_in).
     pub async fn save_to(&self, path: impl AsRef<Path>) -> Result<PathBuf> {
         let target = crate::save::Target::Exact(path.as_ref().to_path_buf());
         Ok(self.save_target(target).await?.path)
@@ -131,6 +157,7 @@ impl Image {
     /// The parameters embedded when this image is saved, if any ([`Images::with_metadata`]).
     ///
     /// [`Images::with_metadata`]: crate::Images::with_metadata
+    #[must_use]
     pub fn metadata(&self) -> Option<&ImageMetadata> {
         self.metadata.as_deref()
     }

@@ -83,6 +83,7 @@ impl ImageMetadata {
     }
 
     /// Metadata for an image made by `body`.
+    #[must_use]
     pub fn from_body(body: &CreateImageBody, created: i64, request_id: Option<String>) -> Self {
         // Serializing a generated body (strings, numbers, booleans) cannot fail.
         let request = serde_json::to_value(body).unwrap_or(Value::Null);
@@ -101,6 +102,7 @@ impl ImageMetadata {
 
     /// The human-readable summary: the prompt on the first line, then `Seed: ..., Size: ...,
     /// Model: ...` and the other fields sent, as Stable Diffusion web UIs write it.
+    #[must_use]
     pub fn parameters(&self) -> String {
         let mut parts = Vec::new();
         let field = |name: &str| self.request.get(name).map(plain);
@@ -129,6 +131,7 @@ impl ImageMetadata {
     }
 
     /// The JSON text stored in the file.
+    #[must_use]
     pub fn to_json(&self) -> String {
         // A struct of JSON values and strings always serializes.
         serde_json::to_string(self).unwrap_or_default()
@@ -139,6 +142,10 @@ impl ImageMetadata {
     ///
     /// Fails with [`Error::Metadata`] when the bytes are not an image of those formats or are
     /// damaged, and for a JPEG whose metadata exceeds a segment's 64 KiB.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Metadata`] as said above.
     pub fn embed(&self, image: &[u8]) -> Result<Vec<u8>> {
         container::embed(self, image)
     }
@@ -146,6 +153,10 @@ impl ImageMetadata {
     /// Reads the metadata embedded in `image` (PNG, JPEG or WebP bytes): `Ok(None)` when the
     /// image carries none, [`Error::Metadata`] when the bytes are not such an image or the
     /// embedded text is not valid metadata.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Metadata`] as said above.
     pub fn read(image: &[u8]) -> Result<Option<Self>> {
         let Some(text) = container::find(image)? else {
             return Ok(None);
@@ -158,6 +169,10 @@ impl ImageMetadata {
     }
 
     /// Reads the metadata embedded in the image file at `path` (see [`read`](Self::read)).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] when the file cannot be read, and the errors of [`read`](Self::read).
     pub fn read_file(path: impl AsRef<Path>) -> Result<Option<Self>> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(|e| Error::Metadata {

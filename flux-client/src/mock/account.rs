@@ -38,29 +38,34 @@ pub struct Account {
 
 impl Account {
     /// An account without limits; add them with the setters.
+    #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Sets [`concurrent`](Self::concurrent).
+    #[must_use]
     pub fn concurrent(mut self, n: u32) -> Self {
         self.concurrent = Some(n);
         self
     }
 
     /// Sets [`rate`](Self::rate).
+    #[must_use]
     pub fn rate(mut self, rate: Rate) -> Self {
         self.rate = Some(rate);
         self
     }
 
     /// Sets [`burst`](Self::burst).
+    #[must_use]
     pub fn burst(mut self, burst: u32) -> Self {
         self.burst = Some(burst);
         self
     }
 
     /// Sets [`retry_after`](Self::retry_after).
+    #[must_use]
     pub fn retry_after(mut self, seconds: u64) -> Self {
         self.retry_after = Some(seconds);
         self
@@ -91,6 +96,7 @@ pub struct AccountStats {
 
 impl AccountStats {
     /// Every request answered 429.
+    #[must_use]
     pub fn refused(&self) -> u64 {
         self.refused_concurrent + self.refused_rate
     }

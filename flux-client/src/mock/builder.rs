@@ -87,6 +87,10 @@ impl MockServerBuilder {
     }
 
     /// Binds the listeners and starts serving on the current Tokio runtime.
+    ///
+    /// # Errors
+    ///
+    /// The [`io::Error`] of binding a listener (a port in use, say) or of the TLS setup.
     pub async fn start(self) -> io::Result<MockServer> {
         let localhost = |port| TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
         let api_listener = localhost(self.port).await?;

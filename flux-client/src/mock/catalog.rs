@@ -106,6 +106,7 @@ const fn entry(syntax: &'static str, example: &'static str, effect: &'static str
 }
 
 /// The catalog as help text: each fault's syntax, and what it does on the line below.
+#[must_use]
 pub fn fault_help() -> String {
     let mut text = String::from("Faults (FAULT; repeat the option to combine them):\n");
     for entry in FAULT_CATALOG {

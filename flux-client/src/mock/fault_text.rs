@@ -81,6 +81,10 @@ impl std::error::Error for FaultParseError {}
 
 impl Fault {
     /// Parses a comma-separated list of faults, as the `x-mock-fault` header holds.
+    ///
+    /// # Errors
+    ///
+    /// A [`FaultParseError`] naming the fault that is not understood and why.
     pub fn parse_list(text: &str) -> Result<Vec<Fault>, FaultParseError> {
         text.split(',')
             .map(str::trim)

@@ -135,66 +135,82 @@ impl MockServer {
 
     /// Starts a server with the default settings: plain HTTP, any free ports, key
     /// [`DEFAULT_API_KEY`](Self::DEFAULT_API_KEY), no default faults.
+    ///
+    /// # Errors
+    ///
+    /// As [`MockServerBuilder::start`](crate::mock::MockServerBuilder::start).
     pub async fn start() -> io::Result<MockServer> {
         Self::builder().start().await
     }
 
     /// Settings for a server.
+    #[must_use]
     pub fn builder() -> MockServerBuilder {
         MockServerBuilder::default()
     }
 
     /// The API's base URL, such as `http://127.0.0.1:41234`, to pass to
     /// [`Client::new_with_client`](crate::generated::Client::new_with_client).
+    #[must_use]
     pub fn base_url(&self) -> String {
         format!("{}://{}", self.scheme, self.api)
     }
 
     /// The image host's base URL: every image URL the API returns starts with it.
+    #[must_use]
     pub fn image_base_url(&self) -> String {
         self.shared.image_base_url.clone()
     }
 
     /// The base URL of the third listener, where [`Fault::ImageRedirect`] sends image requests.
+    #[must_use]
     pub fn redirect_base_url(&self) -> String {
         self.shared.redirect_base_url.clone()
     }
 
     /// The API listener's address.
+    #[must_use]
     pub fn addr(&self) -> SocketAddr {
         self.api
     }
 
     /// The image host's address.
+    #[must_use]
     pub fn image_addr(&self) -> SocketAddr {
         self.images
     }
 
     /// The key the API accepts.
+    #[must_use]
     pub fn api_key(&self) -> &str {
         &self.shared.api_key
     }
 
     /// With [`MockServerBuilder::tls`], the PEM of the authority that signed the server's
     /// certificate, for `reqwest::Certificate::from_pem`; `None` for plain HTTP.
+    #[must_use]
     pub fn ca_certificate_pem(&self) -> Option<&str> {
         self.ca_pem.as_deref()
     }
 
     /// Every request received so far (the most recent
     /// [`history`](MockServerBuilder::history) of them), on all listeners, in arrival order.
+    #[must_use]
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.recorder.all()
     }
 
     /// The requests received so far by one listener.
+    #[must_use]
     pub fn requests_on(&self, listener: Listener) -> Vec<RecordedRequest> {
         let mut requests = self.requests();
         requests.retain(|r| r.listener == listener);
         requests
     }
 
-    /// Returns the requests received so far and forgets them.
+    /// Returns the requests received so far and forgets them (call it and drop the result to
+    /// start counting afresh).
+    #[allow(clippy::must_use_candidate)] // called for its effect too: forgetting what came before
     pub fn take_requests(&self) -> Vec<RecordedRequest> {
         self.shared.recorder.take()
     }
@@ -207,21 +223,25 @@ impl MockServer {
 
     /// What the accounts played by [`Fault::Account`] admitted and refused so far, summed over
     /// all of them.
+    #[must_use]
     pub fn account_stats(&self) -> AccountStats {
         self.shared.accounts.stats()
     }
 
     /// The number of queued faults not yet used.
+    #[must_use]
     pub fn queued_faults(&self) -> usize {
         self.shared.queue().len()
     }
 
     /// The number of connections accepted so far, on all listeners.
+    #[must_use]
     pub fn connections_accepted(&self) -> usize {
         self.connections.accepted.load(Ordering::SeqCst)
     }
 
     /// The number of connections open now, on all listeners.
+    #[must_use]
     pub fn open_connections(&self) -> usize {
         self.connections.open.load(Ordering::SeqCst)
     }

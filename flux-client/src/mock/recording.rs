@@ -40,11 +40,13 @@ pub struct RecordedRequest {
 
 impl RecordedRequest {
     /// The value of header `name` (case-insensitive) if present and valid text.
+    #[must_use]
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
     /// The body parsed as JSON, or `None` if it is not JSON.
+    #[must_use]
     pub fn json(&self) -> Option<serde_json::Value> {
         serde_json::from_slice(&self.body).ok()
     }

@@ -81,6 +81,7 @@ impl RetryPolicy {
     pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(300);
 
     /// A policy that never retries (the deadline still applies).
+    #[must_use]
     pub fn never() -> Self {
         Self::default().max_retries(0)
     }
@@ -171,17 +172,20 @@ impl RetryPolicy {
     }
 
     /// Whether a 429 is waited out (see [`wait_on_rate_limit`](Self::wait_on_rate_limit)).
+    #[must_use]
     pub fn get_wait_on_rate_limit(&self) -> bool {
         self.wait_on_rate_limit
     }
 
     /// The configured number of retries.
+    #[must_use]
     pub fn get_max_retries(&self) -> u32 {
         self.max_retries
     }
 
     /// The total deadline set with [`deadline`](Self::deadline), or `None` for the default
     /// (see there; [`Config::deadline`](crate::Config::deadline) has the value in effect).
+    #[must_use]
     pub fn get_deadline(&self) -> Option<Duration> {
         self.deadline
     }
@@ -193,6 +197,7 @@ impl RetryPolicy {
     }
 
     /// Whether an answer with this status is retried.
+    #[must_use]
     pub fn retries_status(&self, status: u16) -> bool {
         self.max_retries > 0
             && self.statuses.contains(&status)

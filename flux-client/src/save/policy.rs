@@ -87,16 +87,19 @@ impl DownloadPolicy {
     }
 
     /// The configured number of retries.
+    #[must_use]
     pub fn get_max_retries(&self) -> u32 {
         self.max_retries
     }
 
     /// The per-attempt download timeout.
+    #[must_use]
     pub fn get_timeout(&self) -> Duration {
         self.timeout
     }
 
     /// How many downloads run at once.
+    #[must_use]
     pub fn get_max_concurrent(&self) -> usize {
         self.max_concurrent
     }

@@ -133,8 +133,25 @@ fn shown(value: &Value) -> String {
 }
 
 /// `parent` extended by one JSON pointer segment (`~` and `/` escaped, RFC 6901).
-fn pointer_child(parent: &str, name: &str) -> String {
-    format!("{parent}/{}", name.replace('~', "~0").replace('/', "~1"))
+/// Where a checked value sits, rendered as a JSON pointer only when it is refused: the checks
+/// of a valid request allocate nothing.
+#[derive(Clone, Copy)]
+enum At<'a> {
+    Root,
+    Member(&'a At<'a>, &'a str),
+    Index(&'a At<'a>, usize),
+}
+
+impl fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            At::Root => Ok(()),
+            At::Member(parent, name) => {
+                write!(f, "{parent}/{}", name.replace('~', "~0").replace('/', "~1"))
+            }
+            At::Index(parent, index) => write!(f, "{parent}/{index}"),
+        }
+    }
 }
 
 /// The field called `name` on the wire.
@@ -167,13 +184,13 @@ impl RequestField {
     /// A [`Refusal`] naming the JSON pointer and the reason when `value` is of another type,
     /// outside the document's range, or not one of its enum members.
     pub fn check(&self, value: &Value) -> Result<(), Refusal> {
-        self.check_at(value, &pointer_child("", self.name))
+        self.check_at(value, &At::Member(&At::Root, self.name))
     }
 
-    fn check_at(&self, value: &Value, at: &str) -> Result<(), Refusal> {
+    fn check_at(&self, value: &Value, at: &At<'_>) -> Result<(), Refusal> {
         let refuse = |reason: String| {
             Err(Refusal {
-                pointer: at.to_owned(),
+                pointer: at.to_string(),
                 reason,
             })
         };
@@ -197,29 +214,29 @@ impl RequestField {
         if let Some(number) = value.as_f64() {
             let low = self.minimum.is_some_and(|min| number < min);
             let high = self.maximum.is_some_and(|max| number > max);
-            let range = match (self.minimum, self.maximum) {
-                (Some(min), Some(max)) => format!("a value from {min} to {max}"),
-                (Some(min), None) => format!("at least {min}"),
-                (None, Some(max)) => format!("at most {max}"),
-                (None, None) => String::new(),
-            };
             if low || high {
+                let range = match (self.minimum, self.maximum) {
+                    (Some(min), Some(max)) => format!("a value from {min} to {max}"),
+                    (Some(min), None) => format!("at least {min}"),
+                    (None, Some(max)) => format!("at most {max}"),
+                    (None, None) => String::new(),
+                };
                 return refuse(format!("is {value}, expected {range}"));
             }
         }
         if let (Some(item), Value::Array(list)) = (self.items, value) {
             for (index, element) in list.iter().enumerate() {
-                item.check_at(element, &format!("{at}/{index}"))?;
+                item.check_at(element, &At::Index(at, index))?;
             }
         }
         if let Value::Object(object) = value {
             for property in self.properties {
-                let at = pointer_child(at, property.name);
+                let at = At::Member(at, property.name);
                 match object.get(property.name) {
                     Some(member) => property.check_at(member, &at)?,
                     None if property.required => {
                         return Err(Refusal {
-                            pointer: at,
+                            pointer: at.to_string(),
                             reason: "is missing".to_owned(),
                         });
                     }

@@ -293,12 +293,18 @@ impl GenerateRequest {
     /// for the first value the document refuses, or for an `extra_body`/`extra_header` that was
     /// refused when it was set.
     pub fn body(&self) -> Result<CreateImageBody> {
-        if let Some((field, reason)) = self.rejected.first() {
+        Self::built(self.body.clone(), &self.rejected)
+    }
+
+    /// The body the setters built, unless one of them refused its value.
+    fn built(
+        body: builder::CreateImageBody,
+        rejected: &[(&'static str, String)],
+    ) -> Result<CreateImageBody> {
+        if let Some((field, reason)) = rejected.first() {
             return Err(Error::invalid(field, reason.clone()));
         }
-        self.body
-            .clone()
-            .try_into()
+        body.try_into()
             .map_err(|e| Error::invalid("body", format!("{e}")))
     }
 
@@ -315,9 +321,17 @@ impl GenerateRequest {
     /// the API or the connection answered once retries are spent ([`Error::Api`],
     /// [`Error::RateLimited`], [`Error::Moderated`], [`Error::Timeout`], ...).
     pub async fn send(self) -> Result<Images> {
-        let body = self.body()?;
-        let effective = self.options.resolve(self.client.config())?;
-        self.client.create_image(body, effective, self.extras).await
+        let Self {
+            client,
+            body,
+            rejected,
+            options,
+            extras,
+        } = self;
+        // The request is consumed: its body is moved, not copied as `body()` must.
+        let body = Self::built(body, &rejected)?;
+        let effective = options.resolve(client.config())?;
+        client.create_image(body, effective, extras).await
     }
 
     /// Sends a body field the API document does not declare (yet): OneRouter is

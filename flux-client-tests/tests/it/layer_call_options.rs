@@ -29,7 +29,7 @@ async fn undeclared_fields_and_headers_reach_the_wire_and_declared_ones_are_refu
         .generate("a red fox")
         .seed(3)
         .extra_body("x_client_tag", "t-7")
-        .extra_body("guidance", serde_json::json!({"scale": 2.5}))
+        .extra_body("x_client_options", serde_json::json!({"scale": 2.5}))
         .extra_header("x-trace-id", "trace-1")
         .send()
         .await
@@ -38,7 +38,7 @@ async fn undeclared_fields_and_headers_reach_the_wire_and_declared_ones_are_refu
     assert_eq!(api.len(), 1);
     let body = api[0].json().unwrap();
     assert_eq!(body["x_client_tag"], "t-7");
-    assert_eq!(body["guidance"]["scale"], 2.5);
+    assert_eq!(body["x_client_options"]["scale"], 2.5);
     assert_eq!(body["seed"], 3);
     assert_eq!(body["prompt"], "a red fox");
     assert_eq!(api[0].header("x-trace-id"), Some("trace-1"));

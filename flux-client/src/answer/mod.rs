@@ -157,9 +157,7 @@ fn error_in_success(body: &[u8]) -> Option<(ErrorDetail, u16)> {
         #[serde(default)]
         data: Option<serde::de::IgnoredAny>,
     }
-    if !contains(body, b"\"error\"") {
-        return None;
-    }
+    memchr::memmem::find(body, b"\"error\"")?;
     let answer: ErrorAnswer = serde_json::from_slice(body).ok()?;
     if answer.data.is_some() {
         return None;
@@ -167,12 +165,6 @@ fn error_in_success(body: &[u8]) -> Option<(ErrorDetail, u16)> {
     let code = u16::try_from(answer.error.code).ok()?;
     let status = StatusCode::from_u16(code).ok()?;
     (status.is_client_error() || status.is_server_error()).then_some((answer.error, code))
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle)
 }
 
 fn from_body(status: u16, detail: ErrorDetail, headers: Headers) -> Box<Failure> {

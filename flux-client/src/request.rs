@@ -516,7 +516,7 @@ impl FluxClient {
     /// let typo = serde_json::json!({"prompt": "a red fox", "sise": "9:16"});
     /// assert!(client.generate_json(&typo).body().unwrap_err().to_string().contains("`sise`"));
     ///
-    /// let extra = serde_json::json!({"prompt": "a red fox", "extra": {"style": "photo"}});
+    /// let extra = serde_json::json!({"prompt": "a red fox", "extra": {"x_client_tag": "t-7"}});
     /// assert!(client.generate_json(&extra).body().is_ok());
     /// # Ok::<(), flux_client::Error>(())
     /// ```

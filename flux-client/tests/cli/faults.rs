@@ -41,7 +41,7 @@ fn an_image_host_503_once_still_saves_the_image_with_one_generation() {
 }
 
 #[test]
-fn a_local_disk_error_fails_the_line_without_a_second_generation_across_runs() {
+fn a_local_disk_error_stops_the_batch_without_a_second_generation_across_runs() {
     let mock = Mock::start();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
@@ -50,7 +50,13 @@ fn a_local_disk_error_fails_the_line_without_a_second_generation_across_runs() {
     let input = input(dir.path(), &[json!({"prompt": "paid once"})]);
     for run in 1..=3 {
         let output = batch(&mock, &input, &out);
-        assert_status(&output, 3);
+        // A disk that cannot hold a paid image stops the batch (exit 1), naming the recovery.
+        assert_status(&output, 1);
+        assert!(
+            stderr(&output).contains("line 1 was paid for: image 1 not saved, its URL: http"),
+            "run {run}: {}",
+            stderr(&output)
+        );
         assert!(
             !stderr(&output).contains("generating again"),
             "run {run}: {}",

@@ -13,5 +13,7 @@ mod library_surface;
 mod mock;
 mod mock_memory;
 mod outside_program;
+mod paid;
 mod reproduce;
+mod standin;
 mod support;

@@ -48,6 +48,10 @@ pub struct Record {
     pub images: Option<Vec<ImageRecord>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorRecord>,
+    /// On a `generated` record: which paid answer of the line it journals (1 for the first,
+    /// 2 once the first one's URLs expired and the line was generated again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid: Option<u32>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -96,6 +100,7 @@ impl Input {
             created: None,
             images: None,
             error: None,
+            paid: None,
         }
     }
 

@@ -29,23 +29,33 @@ pub fn expired(error: &Error) -> bool {
     )
 }
 
-/// The paths of `count` images of `line` when every one is on disk as a complete image (saved
-/// files are renamed into place whole, so a file under its final name with an image header
-/// is complete); `None` when one is missing.
-pub fn complete_on_disk(dir: &Path, line: usize, count: usize) -> Option<Vec<PathBuf>> {
-    (0..count)
-        .map(|index| {
-            let stem = stem(line, index);
-            ["png", "jpg", "webp"].iter().find_map(|ext| {
-                let path = dir.join(format!("{stem}.{ext}"));
-                let mut head = [0u8; ImageFormat::SNIFF_LEN];
-                let mut file = std::fs::File::open(&path).ok()?;
-                file.read_exact(&mut head).ok()?;
-                let format = ImageFormat::sniff(&head)?;
-                (format.extension() == *ext).then_some(path)
-            })
-        })
-        .collect()
+/// The path of image `slot` (from 0) of `line` when it is on disk as a complete image under its
+/// batch name (saved files are renamed into place whole, so a file under its final name with an
+/// image header is complete): a file saved before the run was killed, not yet journaled.
+pub fn complete_on_disk(dir: &Path, line: usize, slot: usize) -> Option<PathBuf> {
+    let stem = stem(line, slot);
+    ["png", "jpg", "webp"].iter().find_map(|ext| {
+        let path = dir.join(format!("{stem}.{ext}"));
+        is_complete_image(&path).then_some(path)
+    })
+}
+
+/// Whether `path` is a regular file that starts like the image its extension names.
+pub fn is_complete_image(path: &Path) -> bool {
+    let read = || -> Option<bool> {
+        let mut head = [0u8; ImageFormat::SNIFF_LEN];
+        let mut file = std::fs::File::open(path).ok()?;
+        if !file.metadata().ok()?.is_file() {
+            return None;
+        }
+        file.read_exact(&mut head).ok()?;
+        let format = ImageFormat::sniff(&head)?;
+        Some(
+            path.extension()
+                .is_some_and(|ext| ext == format.extension()),
+        )
+    };
+    read().unwrap_or(false)
 }
 
 /// How the temporary files of a batch line's images begin (`.flux-line-000001-1-abc.part`).
@@ -68,23 +78,24 @@ pub fn remove_parts(dir: &Path, prefix: &str) {
     }
 }
 
-/// The images of a journal (`generated`) record, to download without paying again.
+/// The journaled images of `slots` (their index in the answer), to download without paying
+/// again: an image without a URL (a base64 image whose file is gone) cannot be.
 pub fn from_journal(
     client: &FluxClient,
-    record: &crate::manifest::Record,
+    created: i64,
+    slots: &[(usize, &crate::manifest::ImageRecord)],
 ) -> Result<Images, Error> {
-    let data: Vec<_> = record
-        .images
+    let data: Vec<_> = slots
         .iter()
-        .flatten()
-        .map(|image| json!({"url": image.url, "revised_prompt": image.revised_prompt}))
+        .map(|(_, image)| json!({"url": image.url, "revised_prompt": image.revised_prompt}))
         .collect();
     let response =
-        serde_json::from_value(json!({"created": record.created.unwrap_or(0), "data": data}))
-            .map_err(|e| Error::InvalidRequest {
+        serde_json::from_value(json!({"created": created, "data": data})).map_err(|e| {
+            Error::InvalidRequest {
                 field: "journal",
                 reason: e.to_string(),
-            })?;
+            }
+        })?;
     client.images_from_response(response)
 }
 
@@ -98,16 +109,18 @@ mod tests {
         let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
         std::fs::write(dir.path().join("line-000003-1.png"), png).unwrap();
         assert_eq!(
-            complete_on_disk(dir.path(), 3, 1),
-            Some(vec![dir.path().join("line-000003-1.png")])
+            complete_on_disk(dir.path(), 3, 0),
+            Some(dir.path().join("line-000003-1.png"))
         );
         assert_eq!(
-            complete_on_disk(dir.path(), 3, 2),
+            complete_on_disk(dir.path(), 3, 1),
             None,
             "the second is missing"
         );
         std::fs::write(dir.path().join("line-000004-1.png"), b"<html>").unwrap();
-        assert_eq!(complete_on_disk(dir.path(), 4, 1), None, "not an image");
+        assert_eq!(complete_on_disk(dir.path(), 4, 0), None, "not an image");
+        std::fs::write(dir.path().join("line-000005-1.jpg"), png).unwrap();
+        assert_eq!(complete_on_disk(dir.path(), 5, 0), None, "a PNG named .jpg");
     }
 
     #[test]

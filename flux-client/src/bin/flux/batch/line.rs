@@ -1,11 +1,11 @@
 //! One line of a batch: generated (or taken from its journal entry), journaled, saved, recorded.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use flux_client::{Error, Images};
+use flux_client::Error;
 
+use super::keep::{self, Unkept};
 use super::{Context, Job, Outcome};
 use crate::exit::{Failure, describe, is_invalid_input};
 use crate::manifest::{ErrorRecord, ImageRecord, Input, RecordStatus};
@@ -95,7 +95,7 @@ fn fatal(context: &Context, failure: Failure) -> Outcome {
     Outcome::Fatal(failure)
 }
 
-enum LineError {
+pub(super) enum LineError {
     Line {
         message: String,
         http_status: Option<u16>,
@@ -156,39 +156,38 @@ async fn attempt(context: &Context, job: &Job) -> Result<(i64, Vec<ImageRecord>)
     let request = context.client.generate_json(value);
     let body = request.body()?;
 
+    let mut paid = 1;
     if let Some(journal) = &job.journal {
-        match crate::resume::from_journal(&context.client, journal) {
-            Ok(images) => match save(context, job, &context.tag(images.clone(), &body)).await {
-                Ok(saved) => return Ok(saved),
-                Err(error) if crate::resume::expired(&error) => {
-                    // Paid for once already: look for the files before paying again.
-                    if let Some(paths) =
-                        crate::resume::complete_on_disk(&context.dir, job.line, images.len())
-                    {
-                        return Ok((images.created(), image_records(&images, &paths)));
-                    }
-                    note(
-                        context.progress.bar(),
-                        &format!(
-                            "line {}: the images generated earlier cannot be downloaded any more ({}); generating again",
-                            job.line,
-                            describe(&error)
-                        ),
-                    );
-                }
-                // The disk, or an image host failing or answering with something that is not
-                // the image: the URLs may still be good, so the journal is kept and the line
-                // fails with the real cause, never paid for again.
-                Err(error) => return Err(error.into()),
-            },
-            Err(error) => note(
-                context.progress.bar(),
-                &format!(
-                    "line {}: its journal entry is unusable ({}); generating again",
-                    job.line,
-                    describe(&error)
-                ),
-            ),
+        paid = journal.paid.unwrap_or(1);
+        match resume(context, job, journal, &body).await {
+            Ok(kept) => return Ok((kept.created, kept.images)),
+            Err(Unkept::Line(error)) => return Err(error),
+            // The image host says the URLs are gone: paying again is the only way to the
+            // images, and it is done once; a second expiry fails the line for good.
+            Err(Unkept::Expired(error)) if paid >= 2 => {
+                return Err(LineError::Line {
+                    message: format!(
+                        "the images generated for this line cannot be downloaded any more ({}), \
+                         and it was paid for {paid} times already; not paying again (remove \
+                         its records from the manifest to generate it anew)",
+                        describe(&error)
+                    ),
+                    http_status: error.status(),
+                    retry: false,
+                    account: false,
+                });
+            }
+            Err(Unkept::Expired(error)) => {
+                paid += 1;
+                note(
+                    context.progress.bar(),
+                    &format!(
+                        "line {}: the images generated earlier cannot be downloaded any more ({}); generating again",
+                        job.line,
+                        describe(&error)
+                    ),
+                );
+            }
         }
     }
 
@@ -203,81 +202,56 @@ async fn attempt(context: &Context, job: &Job) -> Result<(i64, Vec<ImageRecord>)
     }
     drop(turn);
     let images = context.tag(sent?, &body);
-    // --no-download: the URLs are the result (base64 images, already here, are still saved).
-    if context.no_download && images.iter().all(|image| image.b64_json().is_none()) {
-        return Ok((images.created(), image_records(&images, &[])));
+    match keep::fresh(context, job, &images, paid).await {
+        Ok(kept) => Ok((kept.created, kept.images)),
+        Err(Unkept::Line(error)) => Err(error),
+        // Fresh URLs already gone: the line fails, its journal keeps what was saved, and a
+        // rerun pays once more at most.
+        Err(Unkept::Expired(error)) => Err(error.into()),
     }
-    // Keep the URLs before downloading, so that a line interrupted now is not paid for again.
-    // Base64 images are in the response itself and are written at once; they are not journaled.
-    if images.iter().all(|image| image.b64_json().is_none()) {
-        let mut record = job.input.record(job.line, RecordStatus::Generated);
-        record.created = Some(images.created());
-        record.images = Some(image_records(&images, &[]));
-        if let Err(failure) = context.writer.append(&record).await {
-            return Err(LineError::Fatal(
-                save_unjournaled(context, job, &images, failure).await,
-            ));
-        }
-    }
-    Ok(save(context, job, &images).await?)
 }
 
-/// The journal could not be written, but the response is paid for: save its images anyway
-/// (not recorded, so their paths are named on stderr), then stop the batch.
-async fn save_unjournaled(
+/// Takes up a journaled answer: what is on disk stays, the rest is written or downloaded.
+async fn resume(
     context: &Context,
     job: &Job,
-    images: &Images,
-    failure: Failure,
-) -> Failure {
-    let kept = match save(context, job, images).await {
-        Ok((_, records)) => {
-            let paths: Vec<String> = records
-                .iter()
-                .filter_map(|r| r.path.as_ref())
-                .map(|p| p.display().to_string())
-                .collect();
-            format!("its images were saved as {}", paths.join(", "))
-        }
-        Err(error) => {
-            let urls: Vec<&str> = images.iter().filter_map(|i| i.url()).collect();
-            format!(
-                "its images could not be saved either ({}); their URLs: {}",
-                describe(&error),
-                urls.join(" ")
-            )
-        }
-    };
-    Failure::failed(format!(
-        "{}; line {} was generated and {kept}",
-        failure.message, job.line
-    ))
-}
-
-/// Saves every image of a line, or none (the library removes those saved when one fails).
-async fn save(
-    context: &Context,
-    job: &Job,
-    images: &Images,
-) -> Result<(i64, Vec<ImageRecord>), Error> {
-    // Named after the line and replacing what is there: a run killed after writing a file but
-    // before recording it leaves a file that the resumed run overwrites, not a stray copy.
-    let paths = images
-        .save_all_as(&context.dir, |image| {
-            crate::resume::stem(job.line, image.index())
-        })
-        .await?;
-    Ok((images.created(), image_records(images, &paths)))
-}
-
-fn image_records(images: &Images, paths: &[PathBuf]) -> Vec<ImageRecord> {
-    images
+    journal: &crate::manifest::Record,
+    body: &flux_client::types::CreateImageBody,
+) -> Result<keep::Kept, Unkept> {
+    let kept = keep::journaled(&context.dir, journal);
+    let missing: Vec<(usize, &ImageRecord)> = kept
+        .images
         .iter()
         .enumerate()
-        .map(|(index, image)| ImageRecord {
-            url: image.url().map(str::to_owned),
-            path: paths.get(index).cloned(),
-            revised_prompt: image.revised_prompt().map(str::to_owned),
-        })
-        .collect()
+        .filter(|(_, image)| image.path.is_none())
+        .collect();
+    if missing.is_empty() {
+        return Ok(kept);
+    }
+    if let Some((slot, _)) = missing.iter().find(|(_, image)| image.url.is_none()) {
+        return Err(Unkept::Expired(Error::InvalidRequest {
+            field: "journal",
+            reason: format!("image {} was base64 and its file is gone", slot + 1),
+        }));
+    }
+    let images = match crate::resume::from_journal(&context.client, kept.created, &missing) {
+        Ok(images) => context.tag(images, body),
+        Err(error) => {
+            note(
+                context.progress.bar(),
+                &format!(
+                    "line {}: its journal entry is unusable ({}); generating again",
+                    job.line,
+                    describe(&error)
+                ),
+            );
+            return Err(Unkept::Expired(error));
+        }
+    };
+    let slots: Vec<(usize, &flux_client::Image)> = missing
+        .iter()
+        .map(|(slot, _)| *slot)
+        .zip(images.iter())
+        .collect();
+    keep::resumed(context, job, &slots, kept, journal.paid.unwrap_or(1)).await
 }

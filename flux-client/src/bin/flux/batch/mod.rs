@@ -1,5 +1,6 @@
 //! `flux batch`: one generation per JSONL line, bounded concurrency, a manifest to resume from.
 
+mod keep;
 mod line;
 
 use std::path::PathBuf;

@@ -340,10 +340,16 @@ impl FluxClientBuilder {
             download_policy: self.download_policy,
             allow_insecure_http: self.allow_insecure_http,
         };
+        let guard = crate::save::HostGuard::new(
+            &config.base_url,
+            config.api_key.expose(),
+            config.download_policy.get_allow_any_host(),
+        );
         let downloader = Downloader::new(
             http,
             config.max_download_bytes,
             config.download_policy.clone(),
+            guard,
         );
         let limiter = Limiter::new(config.limits);
         Ok(FluxClient::from_parts(

@@ -133,14 +133,22 @@ impl FluxClient {
         let inner = &self.inner;
         let extras = (!extras.is_empty()).then(|| Arc::new(extras));
         let extras = extras.as_ref();
-        // Only an `n` the request set bounds the images kept: the server's default may change.
-        // Read from the wire form by name, so whatever integer type the document gives `n`
-        // (`NonZeroU64` for `minimum: 1`) works, and a document that renames or drops it
-        // leaves no bound instead of a build error.
+        // The `n` the request set bounds the images kept, else the document's default for `n`
+        // (what the server promises to make when none is sent): an answer with 10,000 URLs for
+        // one image is a server fault, not 10,000 downloads. Read from the wire form by name,
+        // so whatever integer type the document gives `n` (`NonZeroU64` for `minimum: 1`)
+        // works, and a document that renames or drops it leaves no bound, not a build error.
         let requested_n = serde_json::to_value(&body)
             .ok()
             .and_then(|wire| wire.get("n")?.as_u64());
-        let body_n = requested_n.and_then(|n| usize::try_from(n).ok());
+        let body_n = requested_n
+            .or_else(|| {
+                crate::fields::field("n")?
+                    .server_default?
+                    .parse::<u64>()
+                    .ok()
+            })
+            .and_then(|n| usize::try_from(n).ok());
         let span = tracing::info_span!(
             "flux.generate",
             model = %body.model,

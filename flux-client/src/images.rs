@@ -27,7 +27,7 @@ pub struct Images {
 
 impl Images {
     /// Turns a decoded response into images; `None` when the server produced none. Images
-    /// beyond `requested` (the request's `n`) are not kept: they are counted in
+    /// beyond `requested` (the request's `n`, else the document's default for it) are not kept: they are counted in
     /// [`unrequested`](Self::unrequested) and a warning is logged, never silently downloaded.
     pub(crate) fn from_response(
         response: CreateImageResponse,
@@ -64,7 +64,8 @@ impl Images {
         })
     }
 
-    /// How many images the API returned beyond the `n` requested. They are not offered (nor
+    /// How many images the API returned beyond the `n` requested (with `n` unset, beyond the
+    /// API document's default for `n`, one). They are not offered (nor
     /// downloaded): an answer with a thousand images for `n = 1` is a server fault, not a
     /// thousand downloads.
     #[must_use]

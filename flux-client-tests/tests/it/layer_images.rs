@@ -7,11 +7,13 @@ use serde_json::json;
 
 use crate::layer_common::*;
 
-/// An API server answering with `urls`, and its client.
+/// An API server answering with `urls`, and its client, which asked for as many images (with
+/// `n` unset only the document's default, one, would be kept).
 async fn generate(urls: &[String]) -> (flux_client::Images, ScriptedServer) {
     let api = ScriptedServer::start().await;
     api.push(images_reply(urls));
-    let images = client_for(&api).generate("fox").send().await.unwrap();
+    let n = i64::try_from(urls.len()).unwrap();
+    let images = client_for(&api).generate("fox").n(n).send().await.unwrap();
     (images, api)
 }
 

@@ -11,7 +11,7 @@ use reqwest::Url;
 use tokio::sync::Semaphore;
 use tracing::Instrument;
 
-use super::{DownloadPolicy, Part, Saved, Target};
+use super::{DownloadPolicy, HostGuard, Part, Saved, Target};
 use crate::connection::{connection_failure, describe};
 use crate::error::{Error, Result, TIMED_OUT, transient_status};
 use crate::format::ImageFormat;
@@ -25,6 +25,7 @@ pub(crate) struct Downloader {
     max_bytes: u64,
     policy: DownloadPolicy,
     slots: Arc<Semaphore>,
+    guard: HostGuard,
 }
 
 /// One failed attempt, and whether another may succeed.
@@ -45,14 +46,30 @@ impl From<Error> for Failed {
 }
 
 impl Downloader {
-    pub(crate) fn new(http: reqwest::Client, max_bytes: u64, policy: DownloadPolicy) -> Self {
+    pub(crate) fn new(
+        http: reqwest::Client,
+        max_bytes: u64,
+        policy: DownloadPolicy,
+        guard: HostGuard,
+    ) -> Self {
         let slots = Arc::new(Semaphore::new(policy.get_max_concurrent()));
         Self {
             http,
             max_bytes,
             policy,
             slots,
+            guard,
         }
+    }
+
+    /// The URL to fetch, or the bytes of a `data:` URL; a URL the [`HostGuard`] refuses is an
+    /// error before anything is sent.
+    fn source(&self, text: &str) -> Result<Source> {
+        let source = Source::parse(text)?;
+        if let Source::Http(url) = &source {
+            self.guard.check(url, text)?;
+        }
+        Ok(source)
     }
 
     /// How many downloads run at once.
@@ -62,7 +79,7 @@ impl Downloader {
 
     /// Downloads the whole image into memory.
     pub(crate) async fn fetch(&self, url: &str) -> Result<Vec<u8>> {
-        let url = match Source::parse(url)? {
+        let url = match self.source(url)? {
             Source::Data(bytes) => return Ok(bytes),
             Source::Http(url) => url,
         };
@@ -87,7 +104,7 @@ impl Downloader {
         target: &Target,
         metadata: Option<&ImageMetadata>,
     ) -> Result<Saved> {
-        let url = match Source::parse(url)? {
+        let url = match self.source(url)? {
             Source::Data(bytes) => {
                 let bytes = match metadata {
                     Some(metadata) => crate::metadata::embed_or_keep(metadata, bytes),

@@ -1,6 +1,7 @@
 //! Downloading images (never with the key) and writing them to disk atomically.
 
 mod download;
+mod hosts;
 mod policy;
 
 use std::path::{Path, PathBuf};
@@ -11,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::format::ImageFormat;
 
 pub(crate) use download::Downloader;
+pub(crate) use hosts::HostGuard;
 pub use policy::DownloadPolicy;
 
 /// Where an image goes.

@@ -33,6 +33,7 @@ pub struct DownloadPolicy {
     max_backoff: Duration,
     timeout: Duration,
     max_concurrent: usize,
+    allow_any_host: bool,
 }
 
 impl Default for DownloadPolicy {
@@ -43,6 +44,7 @@ impl Default for DownloadPolicy {
             max_backoff: Duration::from_secs(8),
             timeout: Duration::from_secs(60),
             max_concurrent: 8,
+            allow_any_host: false,
         }
     }
 }
@@ -84,6 +86,24 @@ impl DownloadPolicy {
     pub fn max_concurrent(mut self, downloads: usize) -> Self {
         self.max_concurrent = downloads.max(1);
         self
+    }
+
+    /// Whether image URLs on addresses a public API never uses are fetched (default `false`):
+    /// link-local addresses (`169.254.169.254`, `fe80::/10`), loopback while the API is not on
+    /// loopback, and the API's own origin are refused with an
+    /// [`Error::Download`](crate::Error::Download) before anything is sent. Literal addresses
+    /// are checked, not what a host name resolves to. A URL that carries the API key is never
+    /// fetched, whatever this says.
+    #[must_use]
+    pub fn allow_any_host(mut self, allow: bool) -> Self {
+        self.allow_any_host = allow;
+        self
+    }
+
+    /// Whether any image host is allowed ([`allow_any_host`](Self::allow_any_host)).
+    #[must_use]
+    pub fn get_allow_any_host(&self) -> bool {
+        self.allow_any_host
     }
 
     /// The configured number of retries.

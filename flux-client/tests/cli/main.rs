@@ -14,6 +14,7 @@ mod mock;
 mod mock_memory;
 mod outside_program;
 mod paid;
+mod paid_output;
 mod reproduce;
 mod standin;
 mod support;

@@ -11,11 +11,13 @@ use serde_json::json;
 use crate::standin::StandIn;
 use crate::support::*;
 
+/// An input of one line per prompt, each asking for two images.
 fn input(dir: &Path, prompts: &[&str]) -> std::path::PathBuf {
     let path = dir.join("input.jsonl");
     let lines: Vec<String> = prompts
         .iter()
-        .map(|p| json!({"prompt": p}).to_string())
+        // Two images each (the stand-in's mixed and second-404 answers have two).
+        .map(|p| json!({"prompt": p, "n": 2}).to_string())
         .collect();
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
     path

@@ -10,7 +10,6 @@ pub const KEY: &str = "sk-secret-123456";
 pub struct StandIn {
     pub api: String,
     /// The image host, for tests that build their own image URLs.
-    #[allow(dead_code)]
     pub images: String,
     child: Child,
     _stdin: ChildStdin,

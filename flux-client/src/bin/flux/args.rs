@@ -262,6 +262,12 @@ pub struct ConnectionArgs {
     /// is sent again [default: 2].
     #[arg(long, value_name = "N")]
     pub max_retries: Option<u32>,
+
+    /// Fetch image URLs from any address, including those a public API never uses (link-local
+    /// such as 169.254.169.254, loopback while the API is not on loopback, the API's own
+    /// address), which are refused by default. A URL that carries the key is never fetched.
+    #[arg(long)]
+    pub allow_any_image_host: bool,
 }
 
 fn parse_seconds(text: &str) -> Result<Duration, String> {

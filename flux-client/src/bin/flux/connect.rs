@@ -1,7 +1,7 @@
 //! Builds the client from the connection options, starting the in-process mock for --mock.
 
 use flux_client::mock::MockServer;
-use flux_client::{FluxClient, Limits, RetryPolicy};
+use flux_client::{DownloadPolicy, FluxClient, Limits, RetryPolicy};
 
 use crate::args::ConnectionArgs;
 use crate::exit::Failure;
@@ -57,6 +57,9 @@ impl Connection {
         if let Some(timeout) = args.timeout {
             builder = builder.timeout(timeout);
         }
+        if args.allow_any_image_host {
+            builder = builder.download_policy(DownloadPolicy::default().allow_any_host(true));
+        }
         if let Some(retries) = args.max_retries {
             builder = builder.retry_policy(RetryPolicy::default().max_retries(retries));
         }
@@ -82,6 +85,7 @@ mod tests {
             api_key: None,
             timeout: Some(Duration::from_secs(600)),
             max_retries: Some(1),
+            allow_any_image_host: false,
         };
         let connection = Connection::open(&args).await.unwrap();
         let config = connection.client.config();

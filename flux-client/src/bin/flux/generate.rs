@@ -83,7 +83,7 @@ pub async fn run(args: GenerateArgs) -> Result<Status, Failure> {
         }
     };
     bar.finish_and_clear();
-    let paths = saved?;
+    let paths = saved.map_err(|failure| unsaved(failure, &images))?;
 
     // The images count as delivered only once their paths are: output that cannot be written
     // removes the files this command saved, so a failed command leaves no image.
@@ -116,6 +116,31 @@ pub async fn run(args: GenerateArgs) -> Result<Status, Failure> {
         crate::output::eprint_line(&format!("flux: seed {seed}{picked}"));
     }
     Ok(Status::Ok)
+}
+
+/// A save that failed after the generation was paid for: the failure names what it takes to
+/// recover each image (its URL, while it lasts), on stderr, with `--json` too.
+fn unsaved(failure: Failure, images: &Images) -> Failure {
+    let recover: Vec<String> = images
+        .iter()
+        .map(|image| match image.url() {
+            Some(url) if image.b64_json().is_none() => {
+                format!("image {}: {}", image.index() + 1, clean(url))
+            }
+            _ => format!(
+                "image {} came as base64 data and could not be written",
+                image.index() + 1
+            ),
+        })
+        .collect();
+    Failure {
+        message: format!(
+            "{}; the generation was paid for, download its images before their URLs expire: {}",
+            failure.message,
+            recover.join("; ")
+        ),
+        ..failure
+    }
 }
 
 fn interrupted() -> Failure {
@@ -205,9 +230,11 @@ fn render(
                 .iter()
                 .zip(paths)
                 .map(|(image, path)| OutputImage {
-                    url: image.url().map(str::to_owned),
+                    // Server text, cleaned (control characters, then the key) before JSON
+                    // escapes what is left.
+                    url: image.url().map(clean),
                     path: path.clone(),
-                    revised_prompt: image.revised_prompt().map(str::to_owned),
+                    revised_prompt: image.revised_prompt().map(clean),
                 })
                 .collect(),
         };

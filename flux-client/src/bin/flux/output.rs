@@ -31,10 +31,12 @@ fn redacted(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// `text` with the API key replaced and control characters (escape sequences, carriage
-/// returns, ...) removed; line breaks and tabs become spaces.
+/// `text` as everything that leaves the process shows server text: control characters (escape
+/// sequences, carriage returns, ...) and bidirectional overrides removed, line breaks and tabs
+/// made spaces, and only then the API key redacted, so that a key split by a control character
+/// (`sk-secret\u{7}-123456`) is still found.
 pub fn clean(text: &str) -> String {
-    redacted(text)
+    let cleaned: String = text
         .chars()
         .filter_map(|c| match c {
             '\n' | '\t' => Some(' '),
@@ -43,7 +45,8 @@ pub fn clean(text: &str) -> String {
             '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => None,
             c => Some(c),
         })
-        .collect()
+        .collect();
+    redacted(&cleaned).into_owned()
 }
 
 /// Writes `text` to stdout in one go and flushes it. A closed pipe (`| head -1`) is a quiet
@@ -92,6 +95,11 @@ mod tests {
         assert_eq!(
             clean("bad key sk-test-key-1234\u{1b}[31m red\u{7}\r\nnext\u{202E}"),
             "bad key [redacted][31m red next"
+        );
+        // Split by a control character or a bidi override: found once they are removed.
+        assert_eq!(
+            clean("echo sk-test-\u{7}key-1234 and sk-test-key\u{202E}-1234"),
+            "echo [redacted] and [redacted]"
         );
     }
 }

@@ -200,7 +200,7 @@ fn recovery(why: &str, job: &Job, kept: &Kept) -> Failure {
 /// shows them (cleaned, the key redacted), not yet a path.
 pub(super) fn image_record(image: &Image) -> ImageRecord {
     ImageRecord {
-        url: image.url().map(str::to_owned),
+        url: image.url().map(crate::output::clean),
         path: None,
         revised_prompt: image.revised_prompt().map(crate::output::clean),
     }

@@ -9,6 +9,7 @@ use crate::support::*;
 
 mod journal;
 mod lines;
+mod ownership;
 mod refusals;
 mod resume;
 

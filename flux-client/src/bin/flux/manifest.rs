@@ -180,7 +180,16 @@ impl History {
 pub struct Manifest {
     path: PathBuf,
     file: Mutex<File>,
+    /// The open file's device and inode: a manifest removed or replaced while the batch runs is
+    /// noticed before a record goes to a file no one will read.
+    identity: (u64, u64),
+    /// The directory's lock, held while the manifest lives.
+    _dir_lock: Option<File>,
 }
+
+/// The longest manifest line read (8 MiB): records are far shorter (`n` is bounded, server text
+/// is cleaned); a longer line is a damaged or foreign file, refused by its number.
+pub const MAX_LINE: usize = 8 << 20;
 
 impl Manifest {
     /// Reads the history of the manifest `lock` holds (`dir/manifest.jsonl`, opened and locked
@@ -191,11 +200,10 @@ impl Manifest {
         let path = dir.join(FILE_NAME);
         let io =
             |e: std::io::Error| Failure::failed(format!("cannot open {}: {e}", path.display()));
-        let mut file = lock.into_file();
+        let (mut file, dir_lock) = lock.into_parts();
         // The directory entry of a new manifest, durable like the records synced into it.
         sync_dir(dir).map_err(io)?;
-        let mut text = Vec::new();
-        file.read_to_end(&mut text).map_err(io)?;
+        let text = read_bounded(&mut file, &path)?;
 
         let mut history = History::default();
         let mut offset = 0usize;
@@ -238,9 +246,12 @@ impl Manifest {
             }
             offset += raw.len();
         }
+        let identity = identity(&file).map_err(io)?;
         let manifest = Self {
             path,
             file: Mutex::new(file),
+            identity,
+            _dir_lock: dir_lock,
         };
         Ok((manifest, history))
     }
@@ -249,12 +260,64 @@ impl Manifest {
         &self.path
     }
 
-    /// Appends whole records (each ending in a newline) and syncs them to disk.
+    /// Appends whole records (each ending in a newline) and syncs them to disk, once the
+    /// manifest's path still names the file this batch opened: records written to a removed or
+    /// replaced manifest would be lost, and the lines paid for again.
     pub fn append_synced(&self, lines: &[u8]) -> std::io::Result<()> {
         let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        let now = std::fs::metadata(&self.path).map(|m| meta_identity(&m));
+        if now.ok() != Some(self.identity) {
+            return Err(std::io::Error::other(
+                "the manifest was removed or replaced while the batch ran; the batch stopped \
+                 (its records so far are in the file that was moved, if it was)",
+            ));
+        }
         file.write_all(lines)?;
         file.sync_data()
     }
+}
+
+fn identity(file: &File) -> std::io::Result<(u64, u64)> {
+    Ok(meta_identity(&file.metadata()?))
+}
+
+#[cfg(unix)]
+fn meta_identity(metadata: &std::fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (metadata.dev(), metadata.ino())
+}
+
+#[cfg(not(unix))]
+fn meta_identity(_: &std::fs::Metadata) -> (u64, u64) {
+    (0, 0)
+}
+
+/// The whole manifest, refused (exit 2, naming the line) when a line is longer than
+/// [`MAX_LINE`]: memory stays bounded whatever the file holds.
+fn read_bounded(file: &mut File, path: &Path) -> Result<Vec<u8>, Failure> {
+    use std::io::BufRead;
+    let io = |e: std::io::Error| Failure::failed(format!("cannot read {}: {e}", path.display()));
+    let mut reader = std::io::BufReader::new(file);
+    let mut text = Vec::new();
+    for number in 1.. {
+        let start = text.len();
+        let read = (&mut reader)
+            .take(MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut text)
+            .map_err(io)?;
+        if read == 0 {
+            break;
+        }
+        if text.len() - start > MAX_LINE {
+            return Err(Failure::invalid(format!(
+                "{} line {number} is longer than {} MiB: not a manifest record; repair or \
+                 remove it",
+                path.display(),
+                MAX_LINE >> 20
+            )));
+        }
+    }
+    Ok(text)
 }
 
 /// Syncs a directory so that a file created in it survives a power loss (Unix only; elsewhere a

@@ -1,5 +1,6 @@
 //! `flux batch`: one generation per JSONL line, bounded concurrency, a manifest to resume from.
 
+mod input;
 mod keep;
 mod line;
 
@@ -76,9 +77,7 @@ impl Context {
 }
 
 pub async fn run(args: BatchArgs) -> Result<Status, Failure> {
-    let text = tokio::fs::read_to_string(&args.file)
-        .await
-        .map_err(|e| Failure::invalid(format!("cannot read {}: {e}", args.file.display())))?;
+    let text = input::read(&args.file)?;
     if args.extras.dry_run {
         return crate::dry_run::batch(&text, &args.connection);
     }

@@ -10,7 +10,9 @@ Started by the `flux` command's tests (tests/cli/standin.rs):
 API (port A):
     POST /v1/images/generations   the key required (401 otherwise); the answer depends on the
                                   prompt (see `answer`); every accepted request is logged
-    GET  /log                     {"generations": [prompt, ...]} in arrival order
+    GET  /log                     {"generations": [prompt, ...], "answered": [seconds, ...]}:
+                                  each accepted request's prompt in arrival order, and when its
+                                  answer was sent (Unix time)
 Image host (port B):
     GET /img/<name>.png           a PNG
     GET /hang/<name>.png          the first request never answers, later ones get the PNG
@@ -49,6 +51,7 @@ def png(width=2, height=2, padding=0):
 
 PNG = png()
 LOG = []
+ANSWERED = []
 LOG_LOCK = threading.Lock()
 # The /hang/ paths requested once: the first download of each never ends, later ones succeed.
 HUNG = set()
@@ -57,6 +60,7 @@ HUNG = set()
 def answer(prompt, n, key, images):
     """The 200 answer's body (bytes) for `prompt`. Words in the prompt:
     b64        every image as b64_json (a 1.4 MB PNG with `big`)
+    slow       the answer waits 0.3 s
     mixed      image 1 as b64_json, image 2 as a URL
     hang       URL images on /hang/ (the download never ends)
     second-404 two URL images, the second on /gone/
@@ -112,7 +116,7 @@ class Api(BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path == "/log":
             with LOG_LOCK:
-                body = json.dumps({"generations": list(LOG)}).encode()
+                body = json.dumps({"generations": list(LOG), "answered": list(ANSWERED)}).encode()
             self.send(200, body)
         else:
             self.send(404, b'{"error": {"message": "not found", "type": "not_found"}}')
@@ -131,9 +135,16 @@ class Api(BaseHTTPRequestHandler):
         except (ValueError, KeyError, TypeError) as e:
             self.send(400, json.dumps({"error": {"message": f"bad request: {e}", "type": "invalid_request_error"}}).encode())
             return
+        if "slow" in prompt:
+            time.sleep(0.3)
         with LOG_LOCK:
             LOG.append(prompt)
+            slot = len(ANSWERED)
+            ANSWERED.append(0.0)
         self.send(200, answer(prompt, n, self.key, self.images))
+        # Only an answer sent whole gets its time (one cut by a kill stays 0: it never arrived).
+        with LOG_LOCK:
+            ANSWERED[slot] = time.time()
 
 
 class Images(BaseHTTPRequestHandler):
@@ -162,16 +173,22 @@ class Images(BaseHTTPRequestHandler):
         self.end_headers()
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A client killed mid-answer (the kill tests do it on purpose) is not a stand-in fault.
+        pass
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--key", required=True)
     args = parser.parse_args()
-    images = ThreadingHTTPServer(("127.0.0.1", 0), Images)
-    images.daemon_threads = True
+    images = Server(("127.0.0.1", 0), Images)
     Api.key = args.key
     Api.images = f"http://127.0.0.1:{images.server_address[1]}"
-    api = ThreadingHTTPServer(("127.0.0.1", 0), Api)
-    api.daemon_threads = True
+    api = Server(("127.0.0.1", 0), Api)
     threading.Thread(target=images.serve_forever, daemon=True).start()
     print(f"api=http://127.0.0.1:{api.server_address[1]} images={Api.images}", flush=True)
     # Ends with its parent: the test closes stdin (or dies), and the stand-in exits.
